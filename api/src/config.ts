@@ -1,0 +1,101 @@
+import { resolve } from 'node:path';
+
+/**
+ * The only reader of `process.env`. Validated once at boot and frozen; everything else receives a
+ * `Config` value, so tests build apps with any configuration without touching the environment.
+ */
+export interface Config {
+  port: number;
+  host: string;
+  /** The public origin printed in every QR code, without a trailing slash. */
+  publicBaseUrl: string;
+  /** PostgreSQL URL; absent means the embedded PGlite. */
+  databaseUrl: string | undefined;
+  /** PGlite data folder and generated demo secrets; `memory` keeps everything in memory. */
+  dataDir: string;
+  /** Base64 32-byte key that encrypts signing keys at rest (AES-256-GCM). */
+  keyEncryptionKey: string | undefined;
+  /** Seed demo data and accounts into an empty database; generate missing secrets into dataDir. */
+  demoMode: boolean;
+  /** Secret for session (bearer) tokens; generated into dataDir in demo mode. */
+  authTokenSecret: string | undefined;
+  /** Lifetime of a bearer token in seconds. */
+  authTokenTtl: number;
+  /** Addresses of reverse proxies whose X-Forwarded-For is trusted; empty trusts none. */
+  trustedProxies: string[];
+  logLevel: string;
+  /** Serve the built Astro site from site/dist when present. */
+  serveSite: boolean;
+}
+
+export class ConfigError extends Error {}
+
+function bool(name: string, v: string | undefined, dflt: boolean): boolean {
+  if (v === undefined || v === '') return dflt;
+  if (['1', 'true', 'yes', 'on'].includes(v.toLowerCase())) return true;
+  if (['0', 'false', 'no', 'off'].includes(v.toLowerCase())) return false;
+  throw new ConfigError(`${name} must be true or false, got "${v}"`);
+}
+
+function int(name: string, v: string | undefined, dflt: number, min: number, max: number): number {
+  if (v === undefined || v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer in ${min}..${max}, got "${v}"`);
+  return n;
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
+  const port = int('PORT', env.PORT, 3000, 0, 65535);
+  const databaseUrl = env.DATABASE_URL || undefined;
+  const publicBaseUrl = (env.PUBLIC_BASE_URL || `http://localhost:${port}`).replace(/\/+$/, '');
+  let url: URL;
+  try {
+    url = new URL(publicBaseUrl);
+  } catch {
+    throw new ConfigError(`PUBLIC_BASE_URL must be an absolute URL, got "${publicBaseUrl}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError('PUBLIC_BASE_URL must be http(s)');
+  if (url.pathname !== '/' || url.search || url.hash) throw new ConfigError('PUBLIC_BASE_URL must be an origin without a path');
+  const production = env.NODE_ENV === 'production';
+  const demoMode = bool('DEMO_MODE', env.DEMO_MODE, !databaseUrl && !production);
+  const config: Config = {
+    port,
+    host: env.HOST || '0.0.0.0',
+    publicBaseUrl,
+    databaseUrl,
+    dataDir: env.DATA_DIR === 'memory' ? 'memory' : resolve(env.DATA_DIR || '.data'),
+    keyEncryptionKey: env.KEY_ENCRYPTION_KEY || undefined,
+    demoMode,
+    authTokenSecret: env.AUTH_TOKEN_SECRET || undefined,
+    authTokenTtl: int('AUTH_TOKEN_TTL', env.AUTH_TOKEN_TTL, 8 * 3600, 60, 30 * 86400),
+    trustedProxies: (env.TRUSTED_PROXIES || '').split(',').map((s) => s.trim()).filter(Boolean),
+    logLevel: env.LOG_LEVEL || 'info',
+    serveSite: bool('SERVE_SITE', env.SERVE_SITE, true),
+  };
+  if (!demoMode && !config.keyEncryptionKey) {
+    throw new ConfigError('KEY_ENCRYPTION_KEY is required outside demo mode (32 random bytes, base64)');
+  }
+  if (!demoMode && !config.authTokenSecret) {
+    throw new ConfigError('AUTH_TOKEN_SECRET is required outside demo mode (at least 32 random bytes, base64)');
+  }
+  return Object.freeze(config);
+}
+
+/** A configuration for tests: in-memory PGlite unless DATABASE_URL is given. */
+export function testConfig(overrides: Partial<Config> = {}): Readonly<Config> {
+  return Object.freeze({
+    port: 0,
+    host: '127.0.0.1',
+    publicBaseUrl: 'https://ocop.test',
+    databaseUrl: undefined,
+    dataDir: 'memory',
+    keyEncryptionKey: Buffer.alloc(32, 7).toString('base64'),
+    demoMode: false,
+    authTokenSecret: Buffer.alloc(32, 9).toString('base64'),
+    authTokenTtl: 3600,
+    trustedProxies: [],
+    logLevel: 'silent',
+    serveSite: false,
+    ...overrides,
+  });
+}

@@ -1,0 +1,61 @@
+/**
+ * Every error the API can answer with, in one table: a stable code → HTTP status and a public
+ * message a person can act on (RFC 9457 problem details). Handlers throw `AppError(code, detail?)`;
+ * the error handler in plugins/errors.ts renders it. Add rows here; never reuse or rename a code.
+ */
+export const ERRORS = {
+  bad_request: { status: 400, title: 'The request is not valid.' },
+  validation_failed: { status: 400, title: 'Some fields are missing, unknown or of the wrong type.' },
+  invalid_json: { status: 400, title: 'The body is not valid JSON.' },
+  unauthenticated: { status: 401, title: 'Sign in first: send a valid bearer token.' },
+  invalid_credentials: { status: 401, title: 'The email or password is wrong.' },
+  forbidden: { status: 403, title: 'Your role may not do this.' },
+  not_found: { status: 404, title: 'There is nothing at this address.' },
+  method_not_allowed: { status: 405, title: 'This method is not allowed here.' },
+  conflict: { status: 409, title: 'This conflicts with data that already exists.' },
+  payload_too_large: { status: 413, title: 'The body is too large.' },
+  unsupported_media_type: { status: 415, title: 'Send the body as application/json.' },
+  unprocessable: { status: 422, title: 'The request breaks a rule of the registry.' },
+  rate_limited: { status: 429, title: 'Too many requests: wait a moment and try again.' },
+  internal_error: { status: 500, title: 'Something went wrong on our side. It has been logged.' },
+  database_unavailable: { status: 503, title: 'The registry database is unavailable: try again shortly.' },
+  request_timeout: { status: 408, title: 'The request took too long to arrive.' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly detail: string | undefined;
+  readonly extra: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, detail?: string, extra?: Record<string, unknown>) {
+    super(detail ?? ERRORS[code].title);
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.detail = detail;
+    this.extra = extra;
+  }
+}
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail?: string;
+  [key: string]: unknown;
+}
+
+export function problem(code: ErrorCode, detail?: string, extra?: Record<string, unknown>): Problem {
+  const row = ERRORS[code];
+  return {
+    type: `urn:ocop-trace:problem:${code}`,
+    title: row.title,
+    status: row.status,
+    code,
+    ...(detail ? { detail } : {}),
+    ...extra,
+  };
+}

@@ -1,0 +1,36 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Kysely } from 'kysely';
+import { createDb, migrateToLatest, type Database, type DbHandle } from '@ocop/db';
+import type { Config } from '../config.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Kysely<Database>;
+    dbHandle: DbHandle;
+  }
+}
+
+/**
+ * Opens the database (PGlite by default, PostgreSQL with DATABASE_URL), runs migrations at start and
+ * closes it when the app closes. Pool errors of idle connections are logged, never thrown, so a
+ * database restart never kills the process.
+ */
+export const dbPlugin = fp(
+  async (app: FastifyInstance, opts: { config: Config; handle?: DbHandle }) => {
+    const handle =
+      opts.handle ??
+      createDb({
+        databaseUrl: opts.config.databaseUrl,
+        dataDir: opts.config.dataDir === 'memory' ? 'memory' : `${opts.config.dataDir}/pglite`,
+        onPoolError: (err) => app.log.warn({ err: err.message }, 'database connection lost; will reconnect'),
+      });
+    await migrateToLatest(handle.db);
+    app.decorate('db', handle.db);
+    app.decorate('dbHandle', handle);
+    app.addHook('onClose', async () => {
+      if (!opts.handle) await handle.close();
+    });
+  },
+  { name: 'db' },
+);

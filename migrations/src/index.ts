@@ -1,0 +1,14 @@
+import type { Migration } from 'kysely';
+import * as referenceData from './20261129T020000Z-reference-data.ts';
+import * as registry from './20261129T020100Z-registry.ts';
+import * as auditLog from './20261129T020200Z-audit-log.ts';
+
+/**
+ * Every migration, in order. Listed explicitly (not read from the folder) so they run the same
+ * under tsx, vitest and bundles. Append new entries at the end; never rename or edit a landed one.
+ */
+export const migrations: Record<string, Migration> = {
+  '20261129T020000Z-reference-data': referenceData,
+  '20261129T020100Z-registry': registry,
+  '20261129T020200Z-audit-log': auditLog,
+};

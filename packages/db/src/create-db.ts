@@ -1,0 +1,100 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import pg from 'pg';
+import type { Database } from './schema.ts';
+
+export interface DbConfig {
+  /** A PostgreSQL URL. When absent the embedded PGlite is used. */
+  databaseUrl?: string | undefined;
+  /** PGlite data folder, or `memory` for an in-memory database (tests). */
+  dataDir?: string | undefined;
+  /** Pool size for PostgreSQL. */
+  poolSize?: number | undefined;
+  /** Called for errors of idle pooled connections (e.g. the server restarted). */
+  onPoolError?: ((err: Error) => void) | undefined;
+}
+
+export interface DbHandle {
+  db: Kysely<Database>;
+  kind: 'postgres' | 'pglite';
+  /** The raw pg pool (PostgreSQL) for COPY and other driver-level work. */
+  pool?: pg.Pool;
+  /** The raw PGlite instance (embedded). */
+  pglite?: PGlite;
+  close(): Promise<void>;
+}
+
+const PG_DATE = 1082;
+const PG_INT8 = 20;
+
+/**
+ * Both drivers return the same JavaScript shapes: `date` as `YYYY-MM-DD` strings (never a Date at
+ * UTC midnight, which shifts a day in Vietnam), `bigint` as numbers (counts), `numeric` as strings.
+ */
+function pgTypes(): pg.CustomTypesConfig {
+  return {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+      if (oid === PG_DATE) return (v: string) => v;
+      if (oid === PG_INT8) return (v: string) => Number(v);
+      return pg.types.getTypeParser(oid, format);
+    }) as pg.CustomTypesConfig['getTypeParser'],
+  };
+}
+
+export function createDb(config: DbConfig): DbHandle {
+  if (config.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: config.databaseUrl,
+      max: config.poolSize ?? 10,
+      types: pgTypes(),
+      connectionTimeoutMillis: 2_000,
+      idleTimeoutMillis: 30_000,
+    });
+    // An idle client whose server went away emits 'error' on the pool; unhandled, it would kill the
+    // process. The next query simply gets a fresh connection.
+    pool.on('error', (err) => config.onPoolError?.(err));
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, kind: 'postgres', pool, close: () => db.destroy() };
+  }
+  const dir = config.dataDir && config.dataDir !== 'memory' ? config.dataDir : undefined;
+  if (dir) mkdirSync(dir, { recursive: true });
+  const pglite = new PGlite(dir, {
+    parsers: {
+      [pgliteTypes.DATE]: (v: string) => v,
+      [pgliteTypes.INT8]: (v: string) => Number(v),
+    },
+  });
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  return {
+    db,
+    kind: 'pglite',
+    pglite,
+    close: async () => {
+      await db.destroy();
+      if (!pglite.closed) await pglite.close();
+    },
+  };
+}
+
+/** Run `fn` in a transaction whose changes the audit log attributes to `actorId`. */
+export async function withActor<T>(
+  db: Kysely<Database>,
+  actorId: string | null,
+  fn: (trx: Transaction<Database>) => Promise<T>,
+): Promise<T> {
+  return db.transaction().execute(async (trx) => {
+    if (actorId) await setActor(trx, actorId);
+    return fn(trx);
+  });
+}
+
+export async function setActor(trx: Transaction<Database>, actorId: string): Promise<void> {
+  await sql`select set_config('ocop.actor_id', ${actorId}, true)`.execute(trx);
+}
+
+/** Asserts at runtime that a query function that needs atomicity was given a transaction. */
+export function assertTransaction(db: Kysely<Database>): asserts db is Transaction<Database> {
+  if (!db.isTransaction) throw new Error('this operation must run inside a transaction');
+}

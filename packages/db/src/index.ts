@@ -1,0 +1,3 @@
+export * from './schema.ts';
+export * from './create-db.ts';
+export * from './migrate.ts';

@@ -1,0 +1,256 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** Dates (SQL `date`) travel as `YYYY-MM-DD` strings; both drivers are configured to return them so. */
+type IsoDate = string;
+/** Numerics travel as strings from both drivers; convert explicitly at the edges. */
+type Numeric = ColumnType<string, string | number, string | number>;
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+
+export interface CriteriaSetsTable {
+  id: string;
+  name: string;
+  effective_from: IsoDate;
+  effective_to: IsoDate | null;
+  part_a_max: Numeric;
+  part_b_max: Numeric;
+  part_c_max: Numeric;
+}
+
+export interface StarBandsTable {
+  criteria_set_id: string;
+  stars: number;
+  min_score: Numeric;
+  certified: boolean;
+}
+
+export interface CertifyingPeriodsTable {
+  id: string;
+  basis: string;
+  effective_from: IsoDate;
+  effective_to: IsoDate | null;
+  level_3: string;
+  level_4: string;
+  level_5: string;
+}
+
+export interface ProductCategoriesTable {
+  criteria_set_id: string;
+  code: string;
+  level: 'group' | 'nhom' | 'phan_nhom';
+  parent_code: string | null;
+  name_vi: string;
+  name_en: string;
+  ministry: string | null;
+}
+
+export type AdminLevel = 'province' | 'district' | 'commune' | 'ward' | 'special_zone';
+
+export interface AdminUnitsTable {
+  id: string;
+  code: string | null;
+  name: string;
+  level: AdminLevel;
+  parent_id: string | null;
+  valid_from: IsoDate;
+  valid_to: IsoDate | null;
+}
+
+export interface AdminUnitSuccessorsTable {
+  predecessor_id: string;
+  successor_id: string;
+  effective_on: IsoDate;
+}
+
+export type ProducerKind = 'DN' | 'HTX' | 'THT' | 'HKD';
+
+export interface ProducersTable {
+  id: Generated<string>;
+  name: string;
+  kind: ProducerKind;
+  tax_code: string | null;
+  address_line: string | null;
+  admin_unit_id: string | null;
+  representative: string | null;
+  phone: string | null;
+  email: string | null;
+  website: string | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface ProductsTable {
+  id: Generated<string>;
+  producer_id: string;
+  criteria_set_id: string;
+  category_code: string;
+  origin_unit_id: string | null;
+  name_vi: string;
+  name_en: string | null;
+  description_vi: string | null;
+  description_en: string | null;
+  gtin: string | null;
+  image_path: string | null;
+  /** Diacritic-folded name, producer and place, for `q` search (foldVietnamese). */
+  search_text: Generated<string>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export type CertificateStatus = 'active' | 'superseded' | 'revoked';
+export type CertifyingLevel = 'district' | 'province' | 'central';
+
+export interface CertificatesTable {
+  id: Generated<string>;
+  product_id: string;
+  criteria_set_id: string;
+  score_a: Numeric;
+  score_b: Numeric;
+  score_c: Numeric;
+  total_score: Numeric;
+  mandatory_passed: ColumnType<number[], number[] | undefined, number[]>;
+  stars: number;
+  level: CertifyingLevel;
+  authority: string;
+  decision_no: string;
+  decision_date: IsoDate;
+  round: string | null;
+  valid_from: IsoDate;
+  valid_to: IsoDate;
+  status: Generated<CertificateStatus>;
+  supersedes_id: string | null;
+  revocation_reason: string | null;
+  revocation_note: string | null;
+  revoked_at: Date | null;
+  evidence_url: string | null;
+  created_at: CreatedAt;
+}
+
+export type ZoneScheme = 'VUNG_TRONG' | 'VUNG_TRONG_XK' | 'NUOI_TRONG_THUY_SAN' | 'CA_TRA' | 'OTHER';
+
+export interface RawMaterialZonesTable {
+  id: Generated<string>;
+  scheme: ZoneScheme;
+  code: string;
+  issuer: string;
+  producer_id: string | null;
+  admin_unit_id: string | null;
+  name: string | null;
+  area_ha: Numeric | null;
+  crop_or_species: string;
+  standards: ColumnType<string[], string[] | undefined, string[]>;
+  valid_from: IsoDate;
+  valid_to: IsoDate | null;
+  status: Generated<'active' | 'suspended' | 'cancelled'>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface BatchesTable {
+  id: Generated<string>;
+  product_id: string;
+  lot: string;
+  produced_on: IsoDate;
+  best_before: IsoDate | null;
+  quantity: Numeric;
+  unit: string;
+  status: Generated<'active' | 'recalled'>;
+  recall_reason: string | null;
+  recalled_at: Date | null;
+  recalled_by: string | null;
+  created_by: string | null;
+  created_at: CreatedAt;
+}
+
+export interface BatchZonesTable {
+  batch_id: string;
+  zone_id: string;
+  quantity: Numeric | null;
+  unit: string | null;
+}
+
+export type BatchEventType =
+  | 'harvest'
+  | 'receiving'
+  | 'processing'
+  | 'packaging'
+  | 'storage'
+  | 'shipping'
+  | 'inspection'
+  | 'other';
+
+export interface BatchEventsTable {
+  id: Generated<string>;
+  batch_id: string;
+  type: BatchEventType;
+  occurred_at: Date | string;
+  place: string | null;
+  admin_unit_id: string | null;
+  actor: string | null;
+  note: string | null;
+  recorded_by: string | null;
+  recorded_at: CreatedAt;
+}
+
+export type Role = 'admin' | 'officer' | 'producer' | 'inspector';
+
+export interface UsersTable {
+  id: Generated<string>;
+  email: string;
+  password_hash: string;
+  display_name: string;
+  role: Role;
+  producer_id: string | null;
+  admin_unit_id: string | null;
+  disabled_at: Date | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface AuditLogTable {
+  seq: ColumnType<string, never, never>;
+  occurred_at: ColumnType<Date, never, never>;
+  actor_id: string | null;
+  action: string;
+  entity: string;
+  entity_id: string | null;
+  data: ColumnType<unknown, string, never>;
+  prev_hash: ColumnType<string, never, never>;
+  hash: ColumnType<string, never, never>;
+}
+
+/** The one Database interface (Kysely). Tables added by later migrations extend it here. */
+export interface Database {
+  criteria_sets: CriteriaSetsTable;
+  star_bands: StarBandsTable;
+  certifying_periods: CertifyingPeriodsTable;
+  product_categories: ProductCategoriesTable;
+  admin_units: AdminUnitsTable;
+  admin_unit_successors: AdminUnitSuccessorsTable;
+  producers: ProducersTable;
+  products: ProductsTable;
+  certificates: CertificatesTable;
+  raw_material_zones: RawMaterialZonesTable;
+  batches: BatchesTable;
+  batch_zones: BatchZonesTable;
+  batch_events: BatchEventsTable;
+  users: UsersTable;
+  audit_log: AuditLogTable;
+}
+
+export type Producer = Selectable<ProducersTable>;
+export type NewProducer = Insertable<ProducersTable>;
+export type ProducerUpdate = Updateable<ProducersTable>;
+export type Product = Selectable<ProductsTable>;
+export type NewProduct = Insertable<ProductsTable>;
+export type Certificate = Selectable<CertificatesTable>;
+export type NewCertificate = Insertable<CertificatesTable>;
+export type Zone = Selectable<RawMaterialZonesTable>;
+export type NewZone = Insertable<RawMaterialZonesTable>;
+export type Batch = Selectable<BatchesTable>;
+export type NewBatch = Insertable<BatchesTable>;
+export type BatchEvent = Selectable<BatchEventsTable>;
+export type User = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type AdminUnit = Selectable<AdminUnitsTable>;
+export type AuditEntry = Selectable<AuditLogTable>;
