@@ -22,8 +22,15 @@ async function describeSchema(db: Kysely<Database>) {
     select indexname name, indexdef def from pg_indexes where schemaname = 'public' and tablename not like 'kysely_%'
     order by 1`.execute(db);
   const triggers = await sql<{ name: string; t: string }>`
-    select tgname name, tgrelid::regclass::text t from pg_trigger where not tgisinternal order by 1`.execute(db);
-  return { columns: columns.rows, constraints: constraints.rows, indexes: indexes.rows, triggers: triggers.rows };
+    select tgname name, tgrelid::regclass::text t from pg_trigger where not tgisinternal order by 1`.execute(
+    db,
+  );
+  return {
+    columns: columns.rows,
+    constraints: constraints.rows,
+    indexes: indexes.rows,
+    triggers: triggers.rows,
+  };
 }
 
 const base = process.env.DATABASE_URL;

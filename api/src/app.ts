@@ -6,7 +6,12 @@ import './access.ts';
 import { dbPlugin } from './plugins/db.ts';
 import { errorsPlugin } from './plugins/errors.ts';
 import { validationPlugin } from './plugins/validation.ts';
+import { secretsPlugin } from './plugins/secrets.ts';
+import { authPlugin } from './plugins/auth.ts';
+import { openapiPlugin } from './plugins/openapi.ts';
+import rateLimit from '@fastify/rate-limit';
 import health from './routes/health/index.ts';
+import auth from './routes/auth/index.ts';
 
 export interface BuildOptions {
   /** Use an already open database (tests share one handle per file). */
@@ -20,7 +25,11 @@ export interface BuildOptions {
  */
 export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ?? (config.logLevel === 'silent' ? false : { level: config.logLevel, redact: ['req.headers.authorization'] }),
+    logger:
+      opts.logger ??
+      (config.logLevel === 'silent'
+        ? false
+        : { level: config.logLevel, redact: ['req.headers.authorization'] }),
     bodyLimit: 256 * 1024,
     // Only trust X-Forwarded-For from configured reverse proxies (reliability: rate limits by client).
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
@@ -39,9 +48,15 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
 
   await app.register(errorsPlugin);
   await app.register(validationPlugin);
+  await app.register(secretsPlugin, { config });
   await app.register(dbPlugin, { config, ...(opts.db ? { handle: opts.db } : {}) });
+  await app.register(rateLimit, { global: false });
+  await app.register(authPlugin, { config });
+  await app.register(openapiPlugin, { config });
 
+  // Route modules, one per resource. Add new modules at the end of this list.
   await app.register(health);
+  await app.register(auth);
 
   return app;
 }

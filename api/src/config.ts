@@ -40,7 +40,8 @@ function bool(name: string, v: string | undefined, dflt: boolean): boolean {
 function int(name: string, v: string | undefined, dflt: number, min: number, max: number): number {
   if (v === undefined || v === '') return dflt;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer in ${min}..${max}, got "${v}"`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new ConfigError(`${name} must be an integer in ${min}..${max}, got "${v}"`);
   return n;
 }
 
@@ -54,8 +55,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   } catch {
     throw new ConfigError(`PUBLIC_BASE_URL must be an absolute URL, got "${publicBaseUrl}"`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError('PUBLIC_BASE_URL must be http(s)');
-  if (url.pathname !== '/' || url.search || url.hash) throw new ConfigError('PUBLIC_BASE_URL must be an origin without a path');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new ConfigError('PUBLIC_BASE_URL must be http(s)');
+  if (url.pathname !== '/' || url.search || url.hash)
+    throw new ConfigError('PUBLIC_BASE_URL must be an origin without a path');
   const production = env.NODE_ENV === 'production';
   const demoMode = bool('DEMO_MODE', env.DEMO_MODE, !databaseUrl && !production);
   const config: Config = {
@@ -68,7 +71,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     demoMode,
     authTokenSecret: env.AUTH_TOKEN_SECRET || undefined,
     authTokenTtl: int('AUTH_TOKEN_TTL', env.AUTH_TOKEN_TTL, 8 * 3600, 60, 30 * 86400),
-    trustedProxies: (env.TRUSTED_PROXIES || '').split(',').map((s) => s.trim()).filter(Boolean),
+    trustedProxies: (env.TRUSTED_PROXIES || '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     logLevel: env.LOG_LEVEL || 'info',
     serveSite: bool('SERVE_SITE', env.SERVE_SITE, true),
   };
@@ -76,7 +82,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError('KEY_ENCRYPTION_KEY is required outside demo mode (32 random bytes, base64)');
   }
   if (!demoMode && !config.authTokenSecret) {
-    throw new ConfigError('AUTH_TOKEN_SECRET is required outside demo mode (at least 32 random bytes, base64)');
+    throw new ConfigError(
+      'AUTH_TOKEN_SECRET is required outside demo mode (at least 32 random bytes, base64)',
+    );
   }
   return Object.freeze(config);
 }

@@ -87,11 +87,20 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       primary key (predecessor_id, successor_id),
       constraint admin_unit_successors_distinct check (predecessor_id <> successor_id)
     )`.execute(db);
-  await sql`create index admin_unit_successors_successor_idx on admin_unit_successors(successor_id)`.execute(db);
+  await sql`create index admin_unit_successors_successor_idx on admin_unit_successors(successor_id)`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const t of ['admin_unit_successors', 'admin_units', 'product_categories', 'certifying_periods', 'star_bands', 'criteria_sets']) {
+  for (const t of [
+    'admin_unit_successors',
+    'admin_units',
+    'product_categories',
+    'certifying_periods',
+    'star_bands',
+    'criteria_sets',
+  ]) {
     await sql`drop table if exists ${sql.table(t)}`.execute(db);
   }
 }

@@ -25,7 +25,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       constraint producers_name check (length(btrim(name)) between 1 and 300),
       constraint producers_tax_code check (tax_code is null or tax_code ~ '^[0-9]{10}(-[0-9]{3})?$')
     )`.execute(db);
-  await sql`create unique index producers_tax_code_key on producers(tax_code) where tax_code is not null`.execute(db);
+  await sql`create unique index producers_tax_code_key on producers(tax_code) where tax_code is not null`.execute(
+    db,
+  );
   await sql`create index producers_admin_unit_idx on producers(admin_unit_id)`.execute(db);
 
   await sql`
@@ -93,10 +95,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       constraint certificates_not_self check (supersedes_id is null or supersedes_id <> id)
     )`.execute(db);
   // One active certificate per product; a certificate is superseded at most once.
-  await sql`create unique index certificates_one_active on certificates(product_id) where status = 'active'`.execute(db);
-  await sql`create unique index certificates_supersedes_key on certificates(supersedes_id) where supersedes_id is not null`.execute(db);
+  await sql`create unique index certificates_one_active on certificates(product_id) where status = 'active'`.execute(
+    db,
+  );
+  await sql`create unique index certificates_supersedes_key on certificates(supersedes_id) where supersedes_id is not null`.execute(
+    db,
+  );
   await sql`create index certificates_product_idx on certificates(product_id)`.execute(db);
-  await sql`create index certificates_valid_to_idx on certificates(valid_to) where status = 'active'`.execute(db);
+  await sql`create index certificates_valid_to_idx on certificates(valid_to) where status = 'active'`.execute(
+    db,
+  );
 
   await sql`
     create table raw_material_zones (
@@ -200,7 +208,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const t of ['users', 'batch_events', 'batch_zones', 'batches', 'raw_material_zones', 'certificates', 'products', 'producers']) {
+  for (const t of [
+    'users',
+    'batch_events',
+    'batch_zones',
+    'batches',
+    'raw_material_zones',
+    'certificates',
+    'products',
+    'producers',
+  ]) {
     await sql`drop table if exists ${sql.table(t)}`.execute(db);
   }
 }

@@ -50,15 +50,21 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         new.actor_id, new.action, new.entity, new.entity_id, new.data), 'UTF8')), 'hex');
       return new;
     end $$`.execute(db);
-  await sql`create trigger audit_log_chain before insert on audit_log for each row execute function audit_log_chain()`.execute(db);
+  await sql`create trigger audit_log_chain before insert on audit_log for each row execute function audit_log_chain()`.execute(
+    db,
+  );
 
   await sql`
     create function audit_log_append_only() returns trigger language plpgsql as $$
     begin
       raise exception 'audit_log is append-only: % is not allowed', tg_op using errcode = '42501';
     end $$`.execute(db);
-  await sql`create trigger audit_log_no_update before update or delete on audit_log for each row execute function audit_log_append_only()`.execute(db);
-  await sql`create trigger audit_log_no_truncate before truncate on audit_log for each statement execute function audit_log_append_only()`.execute(db);
+  await sql`create trigger audit_log_no_update before update or delete on audit_log for each row execute function audit_log_append_only()`.execute(
+    db,
+  );
+  await sql`create trigger audit_log_no_truncate before truncate on audit_log for each statement execute function audit_log_append_only()`.execute(
+    db,
+  );
 
   await sql`
     create function audit_row() returns trigger language plpgsql as $$
@@ -88,19 +94,39 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       return null;
     end $$`.execute(db);
 
-  for (const t of ['producers', 'products', 'certificates', 'raw_material_zones', 'batches', 'batch_zones', 'batch_events', 'users']) {
+  for (const t of [
+    'producers',
+    'products',
+    'certificates',
+    'raw_material_zones',
+    'batches',
+    'batch_zones',
+    'batch_events',
+    'users',
+  ]) {
     await sql`create trigger ${sql.id(`${t}_audit`)} after insert or update or delete on ${sql.table(t)}
       for each row execute function audit_row()`.execute(db);
   }
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const t of ['producers', 'products', 'certificates', 'raw_material_zones', 'batches', 'batch_zones', 'batch_events', 'users']) {
+  for (const t of [
+    'producers',
+    'products',
+    'certificates',
+    'raw_material_zones',
+    'batches',
+    'batch_zones',
+    'batch_events',
+    'users',
+  ]) {
     await sql`drop trigger if exists ${sql.id(`${t}_audit`)} on ${sql.table(t)}`.execute(db);
   }
   await sql`drop function if exists audit_row()`.execute(db);
   await sql`drop table if exists audit_log`.execute(db);
   await sql`drop function if exists audit_log_chain()`.execute(db);
   await sql`drop function if exists audit_log_append_only()`.execute(db);
-  await sql`drop function if exists audit_material(text, bigint, timestamptz, uuid, text, text, text, jsonb)`.execute(db);
+  await sql`drop function if exists audit_material(text, bigint, timestamptz, uuid, text, text, text, jsonb)`.execute(
+    db,
+  );
 }

@@ -3,20 +3,47 @@ import fp from 'fastify-plugin';
 import { AppError, problem, type ErrorCode } from '../errors.ts';
 
 /** PostgreSQL SQLSTATEs and driver errors that mean "the database is not reachable right now". */
-const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08004', '08006']);
-const UNAVAILABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
+const UNAVAILABLE_STATES = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+]);
+const UNAVAILABLE_ERRNOS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+]);
 
 export function isDatabaseUnavailable(err: unknown): boolean {
   if (!err || typeof err !== 'object') return false;
   const e = err as { code?: unknown; message?: unknown; errors?: unknown[] };
-  if (typeof e.code === 'string' && (UNAVAILABLE_STATES.has(e.code) || UNAVAILABLE_ERRNOS.has(e.code))) return true;
+  if (typeof e.code === 'string' && (UNAVAILABLE_STATES.has(e.code) || UNAVAILABLE_ERRNOS.has(e.code)))
+    return true;
   const msg = typeof e.message === 'string' ? e.message : '';
-  if (/Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection is closed|the database system is (starting up|shutting down)/i.test(msg)) return true;
+  if (
+    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection is closed|the database system is (starting up|shutting down)/i.test(
+      msg,
+    )
+  )
+    return true;
   return Array.isArray(e.errors) && e.errors.some(isDatabaseUnavailable);
 }
 
 /** Map an error from Fastify, the driver or our code to a problem code, never exposing internals. */
-function classify(err: FastifyError & { validation?: unknown }): { code: ErrorCode; detail?: string; extra?: Record<string, unknown> } {
+function classify(err: FastifyError & { validation?: unknown }): {
+  code: ErrorCode;
+  detail?: string;
+  extra?: Record<string, unknown>;
+} {
   if (err instanceof AppError) return { code: err.code, detail: err.detail, extra: err.extra };
   if (err.validation) {
     return { code: 'validation_failed', detail: err.message, extra: { errors: err.validation } };
@@ -43,13 +70,27 @@ function classify(err: FastifyError & { validation?: unknown }): { code: ErrorCo
   if (err.statusCode === 408 || err.code === 'FST_ERR_REQUEST_TIMEOUT') return { code: 'request_timeout' };
   if (err instanceof SyntaxError && err.statusCode === 400) return { code: 'invalid_json' };
   if (isDatabaseUnavailable(err)) return { code: 'database_unavailable' };
-  if (err.code === '23505') return { code: 'conflict', detail: 'An entry with the same unique fields already exists.' };
+  if (err.code === '23505')
+    return { code: 'conflict', detail: 'An entry with the same unique fields already exists.' };
   if (err.code === '23503') return { code: 'unprocessable', detail: 'A referenced entry does not exist.' };
-  if (err.code === '23514' || err.code === '23502' || err.code === '22P02' || err.code === '22007' || err.code === '22008') {
+  if (
+    err.code === '23514' ||
+    err.code === '23502' ||
+    err.code === '22P02' ||
+    err.code === '22007' ||
+    err.code === '22008'
+  ) {
     return { code: 'unprocessable', detail: 'A value breaks a rule of the registry.' };
   }
   if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
-    const byStatus: Record<number, ErrorCode> = { 401: 'unauthenticated', 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed', 413: 'payload_too_large', 415: 'unsupported_media_type' };
+    const byStatus: Record<number, ErrorCode> = {
+      401: 'unauthenticated',
+      403: 'forbidden',
+      404: 'not_found',
+      405: 'method_not_allowed',
+      413: 'payload_too_large',
+      415: 'unsupported_media_type',
+    };
     return { code: byStatus[err.statusCode] ?? 'bad_request' };
   }
   return { code: 'internal_error' };

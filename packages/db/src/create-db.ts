@@ -38,7 +38,7 @@ function pgTypes(): pg.CustomTypesConfig {
     getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
       if (oid === PG_DATE) return (v: string) => v;
       if (oid === PG_INT8) return (v: string) => Number(v);
-      return pg.types.getTypeParser(oid, format);
+      return pg.types.getTypeParser(oid, format) as (v: string) => unknown;
     }) as pg.CustomTypesConfig['getTypeParser'],
   };
 }

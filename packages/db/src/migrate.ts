@@ -8,7 +8,7 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationRe
   const result = await migrator.migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error');
-    const err = result.error instanceof Error ? result.error : new Error(String(result.error));
+    const err = result.error instanceof Error ? result.error : new Error(JSON.stringify(result.error));
     throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${err.message}`, { cause: err });
   }
   return result;

@@ -170,14 +170,7 @@ export interface BatchZonesTable {
 }
 
 export type BatchEventType =
-  | 'harvest'
-  | 'receiving'
-  | 'processing'
-  | 'packaging'
-  | 'storage'
-  | 'shipping'
-  | 'inspection'
-  | 'other';
+  'harvest' | 'receiving' | 'processing' | 'packaging' | 'storage' | 'shipping' | 'inspection' | 'other';
 
 export interface BatchEventsTable {
   id: Generated<string>;

@@ -34,13 +34,25 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
       try {
         await Promise.race([
           sql`select 1`.execute(app.db),
-          new Promise((_, reject) => setTimeout(() => reject(new Error('health check timed out')), 2_000).unref()),
+          new Promise((_, reject) =>
+            setTimeout(() => reject(new Error('health check timed out')), 2_000).unref(),
+          ),
         ]);
         const latencyMs = Math.round((performance.now() - started) * 10) / 10;
-        return { status: 'ok' as const, database: { kind, state: 'up' as const, latencyMs }, version: '0.1.0' };
+        return {
+          status: 'ok' as const,
+          database: { kind, state: 'up' as const, latencyMs },
+          version: '0.1.0',
+        };
       } catch {
         reply.header('retry-after', '5');
-        return reply.status(503).send({ status: 'degraded' as const, database: { kind, state: 'down' as const }, version: '0.1.0' });
+        return reply
+          .status(503)
+          .send({
+            status: 'degraded' as const,
+            database: { kind, state: 'down' as const },
+            version: '0.1.0',
+          });
       }
     },
   );
