@@ -86,8 +86,14 @@ function fromDayNumber(n: number): Ymd {
   return { y, m, d };
 }
 
-/** True for a real calendar day written `YYYY-MM-DD` (so `2023-02-29` is false). */
-export function isIsoDate(s: unknown): s is IsoDate {
+/**
+ * True for a real calendar day written `YYYY-MM-DD` (so `2023-02-29` is false). Narrows `unknown`
+ * to a string; on a value already typed `string` it is a plain boolean, so the false branch is not
+ * narrowed to `never`.
+ */
+export function isIsoDate(s: string): boolean;
+export function isIsoDate(s: unknown): s is IsoDate;
+export function isIsoDate(s: unknown): boolean {
   return typeof s === 'string' && parse(s) !== null;
 }
 
