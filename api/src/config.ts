@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 /**
@@ -45,9 +46,22 @@ function int(name: string, v: string | undefined, dflt: number, min: number, max
   return n;
 }
 
+/** Secrets may come as `<NAME>_FILE` (Docker/Kubernetes secrets) instead of the value itself. */
+function secret(env: Record<string, string | undefined>, name: string): string | undefined {
+  const file = env[`${name}_FILE`];
+  if (file) {
+    try {
+      return readFileSync(file, 'utf8').trim() || undefined;
+    } catch {
+      throw new ConfigError(`${name}_FILE points to "${file}", which cannot be read`);
+    }
+  }
+  return env[name] || undefined;
+}
+
 export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
   const port = int('PORT', env.PORT, 3000, 0, 65535);
-  const databaseUrl = env.DATABASE_URL || undefined;
+  const databaseUrl = secret(env, 'DATABASE_URL');
   const publicBaseUrl = (env.PUBLIC_BASE_URL || `http://localhost:${port}`).replace(/\/+$/, '');
   let url: URL;
   try {
@@ -67,9 +81,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicBaseUrl,
     databaseUrl,
     dataDir: env.DATA_DIR === 'memory' ? 'memory' : resolve(env.DATA_DIR || '.data'),
-    keyEncryptionKey: env.KEY_ENCRYPTION_KEY || undefined,
+    keyEncryptionKey: secret(env, 'KEY_ENCRYPTION_KEY'),
     demoMode,
-    authTokenSecret: env.AUTH_TOKEN_SECRET || undefined,
+    authTokenSecret: secret(env, 'AUTH_TOKEN_SECRET'),
     authTokenTtl: int('AUTH_TOKEN_TTL', env.AUTH_TOKEN_TTL, 8 * 3600, 60, 30 * 86400),
     trustedProxies: (env.TRUSTED_PROXIES || '')
       .split(',')
