@@ -94,6 +94,12 @@ describe('checkCertifyingLevel', () => {
     expect(checkCertifyingLevel(date, stars, level)?.rule ?? null).toBe(rule);
   });
 
+  it('answers a level it does not know with a violation, not a crash', () => {
+    expect(checkCertifyingLevel('2025-08-01', 3, 'ministry' as CertifyingLevel)?.rule).toBe(
+      'certification.level',
+    );
+  });
+
   it('names the basis and the expected level', () => {
     const v = checkCertifyingLevel('2025-07-06', 3, 'district');
     expect(v?.message).toBe(

@@ -136,7 +136,13 @@ export function checkCertifyingLevel(
   const expected = period.byStars[stars];
   if (expected !== claimedLevel) {
     const e = CERTIFYING_LEVEL_LABELS[expected];
-    const c = CERTIFYING_LEVEL_LABELS[claimedLevel];
+    // The claim may come straight from a request body: do not trust it to be a known level.
+    const c = (CERTIFYING_LEVEL_LABELS as Partial<Record<string, { vi: string; en: string }>>)[
+      claimedLevel
+    ] ?? {
+      vi: `cấp "${String(claimedLevel)}"`,
+      en: `"${String(claimedLevel)}"`,
+    };
     return violation(
       'certification.level',
       `Theo ${period.basis}, sản phẩm ${stars} sao có quyết định ngày ${decisionDate} do ${e.vi.toLowerCase()} công nhận, không phải ${c.vi.toLowerCase()}.`,
