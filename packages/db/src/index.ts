@@ -4,3 +4,4 @@ export * from './migrate.ts';
 export * from './reference.ts';
 export * from './audit.ts';
 export * from './admin-units-qng.ts';
+export * from './demo-seed.ts';
