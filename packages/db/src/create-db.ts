@@ -60,7 +60,9 @@ export function createDb(config: DbConfig): DbHandle {
   }
   const dir = config.dataDir && config.dataDir !== 'memory' ? config.dataDir : undefined;
   if (dir) mkdirSync(dir, { recursive: true });
-  const pglite = new PGlite(dir, {
+  // Options go in the one-argument form: `new PGlite(undefined, opts)` ignores them.
+  const pglite = new PGlite({
+    ...(dir ? { dataDir: dir } : {}),
     parsers: {
       [pgliteTypes.DATE]: (v: string) => v,
       [pgliteTypes.INT8]: (v: string) => Number(v),
