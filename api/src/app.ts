@@ -12,6 +12,7 @@ import { openapiPlugin } from './plugins/openapi.ts';
 import rateLimit from '@fastify/rate-limit';
 import health from './routes/health/index.ts';
 import auth from './routes/auth/index.ts';
+import { sitePlugin, siteBuilt } from './plugins/site.ts';
 
 export interface BuildOptions {
   /** Use an already open database (tests share one handle per file). */
@@ -57,6 +58,9 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
   // Route modules, one per resource. Add new modules at the end of this list.
   await app.register(health);
   await app.register(auth);
+
+  // The public site, last: its catch-all hands every path no route above claims to Astro.
+  if (config.serveSite && siteBuilt()) await app.register(sitePlugin, { config });
 
   return app;
 }
