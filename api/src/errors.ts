@@ -20,6 +20,15 @@ export const ERRORS = {
   internal_error: { status: 500, title: 'Something went wrong on our side. It has been logged.' },
   database_unavailable: { status: 503, title: 'The registry database is unavailable: try again shortly.' },
   request_timeout: { status: 408, title: 'The request took too long to arrive.' },
+  rule_violation: { status: 422, title: 'The request contradicts an OCOP rule: see `rule` and `detail`.' },
+  idempotency_key_reused: {
+    status: 422,
+    title: 'This Idempotency-Key was already used with a different request: use a new key.',
+  },
+  idempotency_in_progress: {
+    status: 409,
+    title: 'A request with this Idempotency-Key is still being processed: retry in a moment.',
+  },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

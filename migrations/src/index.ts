@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as referenceData from './20261129T020000Z-reference-data.ts';
 import * as registry from './20261129T020100Z-registry.ts';
 import * as auditLog from './20261129T020200Z-audit-log.ts';
+import * as idempotency from './20261129T030000Z-idempotency.ts';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so they run the same
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '20261129T020000Z-reference-data': referenceData,
   '20261129T020100Z-registry': registry,
   '20261129T020200Z-audit-log': auditLog,
+  '20261129T030000Z-idempotency': idempotency,
 };

@@ -212,6 +212,17 @@ export interface AuditLogTable {
   hash: ColumnType<string, never, never>;
 }
 
+/** Stored responses of create requests by `Idempotency-Key` (migration 20261129T030000Z). */
+export interface IdempotencyKeysTable {
+  user_id: string;
+  key: string;
+  method_route: string;
+  request_hash: string;
+  status: number | null;
+  response: ColumnType<unknown, string | null, string | null>;
+  created_at: CreatedAt;
+}
+
 /** The one Database interface (Kysely). Tables added by later migrations extend it here. */
 export interface Database {
   criteria_sets: CriteriaSetsTable;
@@ -229,6 +240,7 @@ export interface Database {
   batch_events: BatchEventsTable;
   users: UsersTable;
   audit_log: AuditLogTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 export type Producer = Selectable<ProducersTable>;
