@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DbHandle } from '@ocop/db';
 import type { Config } from './config.ts';
@@ -6,18 +6,24 @@ import './access.ts';
 import { dbPlugin } from './plugins/db.ts';
 import { errorsPlugin } from './plugins/errors.ts';
 import { validationPlugin } from './plugins/validation.ts';
+import { resolveLimits, securityPlugin, type Limits } from './plugins/security.ts';
 import { secretsPlugin } from './plugins/secrets.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { openapiPlugin } from './plugins/openapi.ts';
 import rateLimit from '@fastify/rate-limit';
 import health from './routes/health/index.ts';
 import auth from './routes/auth/index.ts';
+import reports from './routes/reports/index.ts';
 import { sitePlugin, siteBuilt } from './plugins/site.ts';
 
 export interface BuildOptions {
   /** Use an already open database (tests share one handle per file). */
   db?: DbHandle;
   logger?: FastifyServerOptions['logger'];
+  /** Server timeouts and rate limits (plugins/security.ts); tests shorten them. */
+  limits?: Partial<Limits>;
+  /** Called for every route as it is registered (tests: the fuzz and the roles × routes matrix). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 /**
@@ -25,6 +31,7 @@ export interface BuildOptions {
  * Plugins load in a fixed order: errors and validation, database, then routes.
  */
 export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}): Promise<FastifyInstance> {
+  const limits = resolveLimits(opts.limits);
   const app = Fastify({
     logger:
       opts.logger ??
@@ -34,12 +41,22 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
     bodyLimit: 256 * 1024,
     // Only trust X-Forwarded-For from configured reverse proxies (reliability: rate limits by client).
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
-    requestTimeout: 30_000,
-    connectionTimeout: 60_000,
+    // Slowloris and slow bodies (reliability.md §2.2: Fastify's requestTimeout defaults to none).
+    requestTimeout: limits.requestTimeoutMs,
+    connectionTimeout: limits.connectionTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: limits.headersTimeoutMs,
+      connectionsCheckingInterval: limits.connectionsCheckingIntervalMs,
+    },
+    // `__proto__` and `constructor.prototype` keys in JSON answer 400 before any handler runs.
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
   // Every route must say who may call it (see access.ts).
   app.addHook('onRoute', (route) => {
     if (route.config?.access === undefined && !String(route.url).startsWith('/api/docs')) {
@@ -49,6 +66,7 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
 
   await app.register(errorsPlugin);
   await app.register(validationPlugin);
+  await app.register(securityPlugin, { config, limits });
   await app.register(secretsPlugin, { config });
   await app.register(dbPlugin, { config, ...(opts.db ? { handle: opts.db } : {}) });
   await app.register(rateLimit, { global: false });
@@ -58,6 +76,7 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
   // Route modules, one per resource. Add new modules at the end of this list.
   await app.register(health);
   await app.register(auth);
+  await app.register(reports);
 
   // The public site, last: its catch-all hands every path no route above claims to Astro.
   if (config.serveSite && siteBuilt()) await app.register(sitePlugin, { config });

@@ -1,0 +1,241 @@
+import { Transform, type TransformCallback } from 'node:stream';
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import fp from 'fastify-plugin';
+import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
+import type { Config } from '../config.ts';
+import { AppError } from '../errors.ts';
+
+/**
+ * Resource limits of the HTTP server (reliability.md §2.2, OWASP API4: unrestricted resource
+ * consumption). The defaults serve production; tests pass smaller ones to `buildApp`.
+ */
+export interface Limits {
+  /** Whole request, headers and body, must arrive within this (Node `server.requestTimeout`). */
+  requestTimeoutMs: number;
+  /** Request headers must arrive within this (Node `server.headersTimeout`, slowloris). */
+  headersTimeoutMs: number;
+  /** A socket idle this long is closed (Fastify `connectionTimeout`). */
+  connectionTimeoutMs: number;
+  /** Idle keep-alive sockets are closed after this. */
+  keepAliveTimeoutMs: number;
+  /** How often Node checks the two timeouts above; the cut-off is at most this late. */
+  connectionsCheckingIntervalMs: number;
+  /**
+   * A request body must be read completely within this, counted from the moment Fastify starts
+   * reading it: a client that trickles a body byte by byte gets 408 and a closed connection
+   * long before `requestTimeoutMs`, whatever the interval of Node's own check.
+   */
+  bodyTimeoutMs: number;
+  /** Per-client limit of POST /api/v1/verify, unless the route declares its own. */
+  verifyRateLimit: { max: number; timeWindow: number };
+}
+
+export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  connectionTimeoutMs: 60_000,
+  keepAliveTimeoutMs: 10_000,
+  connectionsCheckingIntervalMs: 2_000,
+  bodyTimeoutMs: 10_000,
+  verifyRateLimit: { max: 120, timeWindow: 60_000 },
+});
+
+export function resolveLimits(overrides: Partial<Limits> = {}): Readonly<Limits> {
+  return Object.freeze({ ...DEFAULT_LIMITS, ...overrides });
+}
+
+/**
+ * Content-Security-Policy of every API response: an API answer is data, never a document, so
+ * nothing may load, run or frame it (OWASP REST Security Cheat Sheet, "Security headers").
+ */
+export const API_CSP: Record<string, string[]> = {
+  'default-src': ["'none'"],
+  'base-uri': ["'none'"],
+  'form-action': ["'none'"],
+  'frame-ancestors': ["'none'"],
+};
+
+/**
+ * The Swagger UI at /api/docs is a document: its scripts and stylesheets are files of our own
+ * origin, but it sets inline `style` attributes and draws data: images, and its "Try it out"
+ * calls the API on the same origin. This relaxed policy applies to /api/docs only.
+ */
+export const DOCS_CSP: Record<string, string[]> = {
+  'default-src': ["'self'"],
+  'base-uri': ["'none'"],
+  'object-src': ["'none'"],
+  'frame-ancestors': ["'none'"],
+  'form-action': ["'self'"],
+  'script-src': ["'self'"],
+  'style-src': ["'self'", "'unsafe-inline'"],
+  'img-src': ["'self'", 'data:'],
+  'font-src': ["'self'", 'data:'],
+  'connect-src': ["'self'"],
+};
+
+/** A content coding other than identity (RFC 9110 §8.4): we never inflate request bodies. */
+function hasContentCoding(request: FastifyRequest): boolean {
+  const ce = request.headers['content-encoding'];
+  if (ce === undefined) return false;
+  return ce
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .some((s) => s !== '' && s !== 'identity');
+}
+
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * First string in `value` (walked iteratively, so a deeply nested body cannot overflow the stack)
+ * that PostgreSQL cannot store or that is not well-formed Unicode: NUL, or a lone surrogate.
+ * @see reliability.md §2.5: PostgreSQL rejects NUL in text with an encoding error.
+ */
+export function findUnstorableString(value: unknown): string | undefined {
+  const stack: unknown[] = [value];
+  let seen = 0;
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (++seen > 1_000_000) return undefined;
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) return 'a NUL character (\\u0000)';
+      if (LONE_SURROGATE.test(v)) return 'a lone UTF-16 surrogate';
+    } else if (Array.isArray(v)) {
+      for (const x of v) stack.push(x);
+    } else if (v !== null && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+        stack.push(k, x);
+      }
+    }
+  }
+  return undefined;
+}
+
+/** A pass-through stream that fails with 408 when the body is not complete within `ms`. */
+class BodyDeadline extends Transform {
+  receivedEncodedLength = 0;
+  private readonly timer: NodeJS.Timeout;
+  constructor(ms: number, onTimeout: () => void) {
+    super();
+    this.timer = setTimeout(() => {
+      onTimeout();
+      this.destroy(
+        Object.assign(new Error('The request body took too long to arrive.'), {
+          statusCode: 408,
+          code: 'FST_ERR_REQUEST_TIMEOUT',
+        }),
+      );
+    }, ms);
+    this.timer.unref();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.receivedEncodedLength += chunk.length;
+    cb(null, chunk);
+  }
+  override _flush(cb: TransformCallback): void {
+    clearTimeout(this.timer);
+    cb();
+  }
+  override _destroy(err: Error | null, cb: (error?: Error | null) => void): void {
+    clearTimeout(this.timer);
+    cb(err);
+  }
+}
+
+/**
+ * Security headers and request hygiene for every route (issue 8; reliability.md §2.2–2.3):
+ * - helmet on every response: the API answers with `default-src 'none'; frame-ancestors 'none'`,
+ *   /api/docs with its own relaxed policy; the site plugin sets the pages' policy in its own scope
+ *   (its helmet runs after this one and overrides the headers it sets);
+ * - only `application/json` bodies (Fastify's default `text/plain` parser is removed: a text/plain
+ *   POST needs no CORS preflight, GHSA-3fjj-p79j-c9hh / CVE-2022-41919); compressed bodies are
+ *   refused with 415 (no inflation, so no zip bombs);
+ * - NUL characters and lone surrogates anywhere in a body, query or path parameter are a 400,
+ *   never a PostgreSQL encoding error;
+ * - a request body must arrive within `bodyTimeoutMs` (slow-body attacks), the connection is then
+ *   closed;
+ * - per-client rate limit on verification (keyed by `request.ip`, which honours X-Forwarded-For
+ *   from the configured trusted proxies only);
+ * - responses to signed-in routes are never cached.
+ */
+export const securityPlugin = fp(
+  async (app: FastifyInstance, opts: { config: Readonly<Config>; limits: Readonly<Limits> }) => {
+    const https = opts.config.publicBaseUrl.startsWith('https:');
+    const helmetOptions: FastifyHelmetOptions = {
+      global: true,
+      contentSecurityPolicy: { useDefaults: false, directives: API_CSP },
+      frameguard: { action: 'deny' },
+      referrerPolicy: { policy: 'no-referrer' },
+      crossOriginResourcePolicy: { policy: 'same-origin' },
+      // HSTS only on an https origin: over plain http (a LAN demo) it is ignored anyway.
+      strictTransportSecurity: https ? { maxAge: 31_536_000, includeSubDomains: false } : false,
+    };
+    await app.register(helmet, helmetOptions);
+
+    app.addHook('onRoute', (route: RouteOptions) => {
+      const url = String(route.url);
+      if (url === '/api/docs' || url.startsWith('/api/docs/')) {
+        route.config = {
+          ...route.config,
+          helmet: { contentSecurityPolicy: { useDefaults: false, directives: DOCS_CSP } },
+        } as typeof route.config;
+      }
+      // Verification is public and cheap to call: limit it per client unless the route says how.
+      if (url === '/api/v1/verify' && route.config?.rateLimit === undefined) {
+        route.config = { ...route.config, rateLimit: { ...opts.limits.verifyRateLimit } };
+      }
+    });
+
+    // JSON only: text/plain would let a cross-site form post a JSON-looking body without preflight.
+    app.removeContentTypeParser('text/plain');
+
+    app.addHook('onRequest', async (request, reply) => {
+      if (hasContentCoding(request)) {
+        reply.header('connection', 'close');
+        throw new AppError(
+          'unsupported_media_type',
+          'Compressed request bodies are not accepted (Content-Encoding); send plain JSON.',
+        );
+      }
+    });
+
+    app.addHook('preParsing', async (request, reply, payload) => {
+      const length = request.headers['content-length'];
+      const hasBody =
+        request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+      if (!hasBody) return payload;
+      const deadline = new BodyDeadline(opts.limits.bodyTimeoutMs, () => {
+        // The rest of a trickled body is not worth waiting for: close after the 408.
+        reply.header('connection', 'close');
+        request.log.warn({ ip: request.ip }, 'request body too slow; cut off');
+      });
+      // Fastify listens for errors when it reads the body; a route that never reads it must not
+      // turn the deadline's error into an unhandled 'error' event.
+      deadline.on('error', () => {});
+      payload.on('error', (err) => deadline.destroy(err));
+      return payload.pipe(deadline);
+    });
+
+    app.addHook('preValidation', async (request) => {
+      for (const [part, value] of [
+        ['body', request.body],
+        ['query', request.query],
+        ['path', request.params],
+      ] as const) {
+        const found = findUnstorableString(value);
+        if (found) {
+          throw new AppError('validation_failed', `The ${part} contains ${found}, which is not allowed.`);
+        }
+      }
+    });
+
+    app.addHook('onSend', async (request, reply, payload) => {
+      const access = request.routeOptions.config?.access;
+      if (access !== undefined && access !== 'public' && !reply.hasHeader('cache-control')) {
+        reply.header('cache-control', 'no-store');
+      }
+      return payload;
+    });
+  },
+  { name: 'security', dependencies: ['errors'] },
+);
