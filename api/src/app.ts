@@ -14,6 +14,7 @@ import rateLimit from '@fastify/rate-limit';
 import health from './routes/health/index.ts';
 import auth from './routes/auth/index.ts';
 import reports from './routes/reports/index.ts';
+import reports from './routes/reports/index.ts';
 import { sitePlugin, siteBuilt } from './plugins/site.ts';
 
 export interface BuildOptions {
@@ -76,6 +77,7 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
   // Route modules, one per resource. Add new modules at the end of this list.
   await app.register(health);
   await app.register(auth);
+  await app.register(reports);
   await app.register(reports);
 
   // The public site, last: its catch-all hands every path no route above claims to Astro.

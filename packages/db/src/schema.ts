@@ -223,6 +223,27 @@ export interface IdempotencyKeysTable {
   created_at: CreatedAt;
 }
 
+export type ReportReason = 'fake' | 'stars_mismatch' | 'expired_mark' | 'label_damaged' | 'quality' | 'other';
+export type ReportStatus = 'new' | 'in_review' | 'closed';
+
+/** Consumers' reports of suspicious products (migration 20261129T033000Z-reports). */
+export interface ReportsTable {
+  id: Generated<string>;
+  created_at: CreatedAt;
+  reason: ReportReason;
+  code: string | null;
+  product_id: string | null;
+  verdict: string | null;
+  details: string | null;
+  place: string | null;
+  contact: string | null;
+  lang: ColumnType<'vi' | 'en', 'vi' | 'en' | undefined, 'vi' | 'en'>;
+  status: Generated<ReportStatus>;
+  handled_by: string | null;
+  handled_at: Date | null;
+  resolution: string | null;
+}
+
 /** The one Database interface (Kysely). Tables added by later migrations extend it here. */
 export interface Database {
   criteria_sets: CriteriaSetsTable;
@@ -241,6 +262,7 @@ export interface Database {
   users: UsersTable;
   audit_log: AuditLogTable;
   idempotency_keys: IdempotencyKeysTable;
+  reports: ReportsTable;
 }
 
 export type Producer = Selectable<ProducersTable>;
@@ -259,3 +281,5 @@ export type User = Selectable<UsersTable>;
 export type NewUser = Insertable<UsersTable>;
 export type AdminUnit = Selectable<AdminUnitsTable>;
 export type AuditEntry = Selectable<AuditLogTable>;
+export type Report = Selectable<ReportsTable>;
+export type NewReport = Insertable<ReportsTable>;
