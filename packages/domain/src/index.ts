@@ -14,3 +14,4 @@ export * from './fold.ts';
 export * from './admin-units.ts';
 export * from './producers.ts';
 export * from './taxonomy.ts';
+export * from './verify.ts';
