@@ -29,6 +29,20 @@ export const ERRORS = {
     status: 409,
     title: 'A request with this Idempotency-Key is still being processed: retry in a moment.',
   },
+  // Interoperability (issue 10): resolver, EPCIS, credentials.
+  invalid_digital_link: {
+    status: 400,
+    title: 'This is not a valid GS1 Digital Link or OCOP Trace code address: see `detail`.',
+  },
+  link_type_not_found: { status: 404, title: 'No link of the requested type exists for this identifier.' },
+  epcis_invalid: {
+    status: 400,
+    title: 'The EPCIS document does not validate against the official EPCIS 2.0 JSON schema: see `errors`.',
+  },
+  epcis_unrelated_events: {
+    status: 422,
+    title: 'Some events do not name this batch (its lot or its units): see `events`.',
+  },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
