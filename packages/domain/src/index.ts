@@ -15,3 +15,5 @@ export * from './admin-units.ts';
 export * from './producers.ts';
 export * from './taxonomy.ts';
 export * from './verify.ts';
+export * from './linkset.ts';
+export * from './epcis.ts';
