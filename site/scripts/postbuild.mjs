@@ -1,7 +1,8 @@
 // After `astro build`: product placeholder photos as responsive WebP (sharp), app icons, and
 // precompressed twins (.br, .gz) of the text assets, which the Fastify site plugin serves
 // (@fastify/static preCompressed). Nothing is downloaded.
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
@@ -64,8 +65,16 @@ function svg(group, variant) {
   </svg>`);
 }
 
+/** Generated once into a cache (Astro empties dist/ on every build), then copied. */
+const IMAGE_CACHE = fileURLToPath(new URL('../.astro/ocop-img/v1/', import.meta.url));
+
 async function images() {
   const dir = join(client, 'img', 'products');
+  if (existsSync(join(IMAGE_CACHE, 'g6-3-960.webp'))) {
+    await mkdir(dir, { recursive: true });
+    await cp(IMAGE_CACHE, dir, { recursive: true });
+    return (await readdir(dir)).length;
+  }
   await mkdir(dir, { recursive: true });
   let n = 0;
   for (let g = 1; g <= 6; g++) {
@@ -81,6 +90,8 @@ async function images() {
       }
     }
   }
+  await mkdir(IMAGE_CACHE, { recursive: true });
+  await cp(dir, IMAGE_CACHE, { recursive: true });
   return n;
 }
 
@@ -121,9 +132,14 @@ async function precompress() {
 }
 
 const started = performance.now();
+// When the build began (set by ensure-built.mjs); otherwise a safe guess: a source saved during the
+// build then only causes one extra rebuild.
+const buildStarted = Number(process.env.OCOP_BUILD_STARTED) || Date.now() - 60_000;
 const made = await images();
 await icons();
 const compressed = await precompress();
+// ensure-built.mjs compares this with the sources' modification times.
+await writeFile(join(client, '..', '.build-stamp'), String(buildStarted));
 console.log(
   `postbuild: ${made} product placeholder images, 2 icons, ${compressed} files precompressed in ${Math.round(performance.now() - started)} ms`,
 );
