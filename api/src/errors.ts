@@ -43,6 +43,12 @@ export const ERRORS = {
     status: 422,
     title: 'Some events do not name this batch (its lot or its units): see `events`.',
   },
+  // Signed codes (issue 4): keys, issuance.
+  issuance_refused: {
+    status: 409,
+    title: 'Codes cannot be issued for this batch now: see `reason` and `detail`.',
+  },
+  key_already_revoked: { status: 409, title: 'This signing key is already revoked.' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
