@@ -55,6 +55,11 @@ export function createDb(config: DbConfig): DbHandle {
     // An idle client whose server went away emits 'error' on the pool; unhandled, it would kill the
     // process. The next query simply gets a fresh connection.
     pool.on('error', (err) => config.onPoolError?.(err));
+    // A client checked out of the pool (inside a transaction, between two of its queries) has no
+    // pool listener: when its server connection is terminated it emits 'error' on the client, and
+    // unhandled that kills the process (node-postgres #2641). The pending query still rejects, so
+    // the request fails with 503; this listener only keeps the process alive.
+    pool.on('connect', (client) => client.on('error', (err) => config.onPoolError?.(err)));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', pool, close: () => db.destroy() };
   }
