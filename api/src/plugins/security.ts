@@ -156,7 +156,8 @@ class BodyDeadline extends Transform {
  *   closed;
  * - per-client rate limit on verification (keyed by `request.ip`, which honours X-Forwarded-For
  *   from the configured trusted proxies only);
- * - responses to signed-in routes are never cached.
+ * - responses to signed-in routes are never cached;
+ * - during shutdown, answers close their connection.
  */
 export const securityPlugin = fp(
   async (app: FastifyInstance, opts: { config: Readonly<Config>; limits: Readonly<Limits> }) => {
@@ -229,7 +230,16 @@ export const securityPlugin = fp(
       }
     });
 
+    // Graceful shutdown (reliability.md R01): once close() has begun, answers to the requests still
+    // in flight close their connection, so a keep-alive client does not hold the exit until
+    // keepAliveTimeout.
+    let closing = false;
+    app.addHook('preClose', async () => {
+      closing = true;
+    });
+
     app.addHook('onSend', async (request, reply, payload) => {
+      if (closing) reply.header('connection', 'close');
       const access = request.routeOptions.config?.access;
       if (access !== undefined && access !== 'public' && !reply.hasHeader('cache-control')) {
         reply.header('cache-control', 'no-store');

@@ -1,0 +1,245 @@
+import { connect } from 'node:net';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb, verifyAuditChain, type DbHandle } from '@ocop/db';
+import { hashPassword } from '../../api/src/auth/passwords.ts';
+import {
+  BASE_URL,
+  byStatus,
+  freshDatabase,
+  load,
+  p,
+  report,
+  sleep,
+  startServer,
+  terminateBackends,
+  waitHealthy,
+  type Outcome,
+  type ServerProcess,
+} from './support.ts';
+import { auditEntries, reportsWorkload, type Workload } from './workloads.ts';
+
+/**
+ * Faults on the machine's real PostgreSQL (issue 8 §5; reliability.md D02, D07, R01): the real
+ * server runs as a child process against a fresh database, under a loopback load, while a
+ * superuser session terminates its backends. These run in the PostgreSQL pass of `npm test`
+ * (they touch only their own database, so they are safe beside other test files); the PostgreSQL
+ * restart itself is in test/faults/serial and runs alone (`npm run test:faults`).
+ */
+describe.runIf(Boolean(BASE_URL))('database faults on the real PostgreSQL', () => {
+  let fresh: Awaited<ReturnType<typeof freshDatabase>>;
+  let server: ServerProcess;
+  let handle: DbHandle;
+  let authorization = '';
+
+  beforeAll(async () => {
+    fresh = await freshDatabase();
+    server = await startServer({ DATABASE_URL: fresh.url, TRUSTED_PROXIES: '127.0.0.1' });
+    handle = createDb({ databaseUrl: fresh.url, poolSize: 2 });
+    await handle.db
+      .insertInto('users')
+      .values({
+        email: 'fault-admin@test.ocop.vn',
+        password_hash: await hashPassword('fault-test-password'),
+        display_name: 'Fault admin',
+        role: 'admin',
+      })
+      .execute();
+    const res = await fetch(`${server.origin}/api/v1/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'fault-admin@test.ocop.vn', password: 'fault-test-password' }),
+    });
+    expect(res.status).toBe(200);
+    authorization = `Bearer ${((await res.json()) as { access_token: string }).access_token}`;
+  }, 90_000);
+
+  afterAll(async () => {
+    server?.kill('SIGKILL');
+    await handle?.close();
+    await fresh?.drop();
+  });
+
+  /** Writes of the workload, plus an authenticated read and the health check, in rotation. */
+  function mixed(workload: Workload) {
+    return (i: number) => {
+      if (i % 4 === 3) {
+        return {
+          url: `${server.origin}/api/v1/me`,
+          init: { headers: { authorization } },
+          sent: { read: 'me' },
+        };
+      }
+      if (i % 8 === 6) return { url: `${server.origin}/api/health`, init: {}, sent: { read: 'health' } };
+      return workload.request(i);
+    };
+  }
+
+  function expectOnlyOkOr503(outcomes: Outcome[]) {
+    const bad = outcomes.filter((o) => ![200, 201, 503].includes(o.status));
+    expect(bad.map((o) => `${o.status} ${o.error ?? JSON.stringify(o.body)}`)).toEqual([]);
+    for (const o of outcomes.filter((x) => x.status === 503)) {
+      expect(o.retryAfter).toMatch(/^\d+$/);
+      expect(o.ms).toBeLessThan(3_000);
+    }
+  }
+
+  it('D02: backends terminated in a loop under load — 503 fast with Retry-After, the process stays up, it recovers, nothing is lost', async () => {
+    const workload = reportsWorkload(server.origin);
+    let stop = false;
+    let killed = 0;
+    let rounds = 0;
+    const loadDone = load(6, () => stop, mixed(workload));
+    await sleep(500);
+    const until = Date.now() + 3_000;
+    while (Date.now() < until) {
+      killed += await terminateBackends(fresh.name, []);
+      rounds += 1;
+      await sleep(100);
+    }
+    stop = true;
+    const during = await loadDone;
+    expect(server.alive(), server.output()).toBe(true);
+    const recoveredMs = await waitHealthy(server.origin, 10_000);
+    // After the faults, without any restart, every request succeeds again.
+    stop = false;
+    let n = 0;
+    const after = await load(
+      4,
+      () => n++ >= 40,
+      (i) => workload.request(100_000 + i),
+    );
+    stop = true;
+    expect(byStatus(after)).toEqual({ 201: after.length });
+
+    expectOnlyOkOr503(during);
+    expect(killed).toBeGreaterThan(0);
+    const checks = await workload.verify(handle.db, [...during, ...after]);
+    const chain = await verifyAuditChain(handle.db);
+    expect(chain).toMatchObject({ ok: true });
+    expect(server.alive()).toBe(true);
+    const s503 = during.filter((o) => o.status === 503);
+    report([
+      `D02 terminate-backends loop: ${rounds} rounds over 3 s killed ${killed} backends of ${fresh.name}`,
+      `load during faults: ${during.length} requests ${JSON.stringify(byStatus(during))}, p50 ${p(during, 0.5)} ms, p99 ${p(during, 0.99)} ms`,
+      `503 answers: ${s503.length}, all with Retry-After, slowest ${Math.round(Math.max(0, ...s503.map((o) => o.ms)))} ms (< 3000)`,
+      `no other status, no hang; server process alive; healthy again after ${Math.round(recoveredMs)} ms without a restart`,
+      `after recovery: ${after.length}/${after.length} writes 201`,
+      ...checks,
+      `audit chain verifies (${await auditEntries(handle.db)} entries)`,
+    ]);
+  }, 60_000);
+
+  it('D02/D07: transactions blocked on a lock are killed mid-way — 503, none stored; an exhausted pool answers 503 within 3 s and /api/health still answers', async () => {
+    const workload = reportsWorkload(server.origin);
+    const locker = new pg.Client({ connectionString: fresh.url });
+    await locker.connect();
+    const lockerPid = (await locker.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
+    await locker.query('begin');
+    await locker.query('lock table reports in share mode');
+    // 12 writes block inside their transaction, holding every connection of the pool (10).
+    const blocked = Array.from({ length: 12 }, (_, i) => {
+      const { url, init, sent } = workload.request(200_000 + i);
+      const started = performance.now();
+      return fetch(url, { ...init, signal: AbortSignal.timeout(10_000) }).then(async (res) => ({
+        status: res.status,
+        ms: performance.now() - started,
+        retryAfter: res.headers.get('retry-after'),
+        body: (await res.json()) as unknown,
+        sent,
+      }));
+    });
+    let waiting = 0;
+    for (let i = 0; i < 50 && waiting < 10; i++) {
+      await sleep(100);
+      const rows = await locker.query<{ n: string }>(
+        `select count(*) as n from pg_stat_activity where datname = $1 and wait_event_type = 'Lock' and pid <> $2`,
+        [fresh.name, lockerPid],
+      );
+      waiting = Number(rows.rows[0]?.n ?? 0);
+    }
+    expect(waiting).toBe(10);
+
+    // The pool is exhausted: a new request fails fast instead of queueing forever.
+    const t0 = performance.now();
+    const me = await fetch(`${server.origin}/api/v1/me`, { headers: { authorization } });
+    const meMs = performance.now() - t0;
+    expect(me.status).toBe(503);
+    expect(me.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(meMs).toBeLessThan(3_000);
+    const t1 = performance.now();
+    const health = await fetch(`${server.origin}/api/health`);
+    const healthMs = performance.now() - t1;
+    expect([200, 503]).toContain(health.status);
+    expect(healthMs).toBeLessThan(3_000);
+
+    const killed = await terminateBackends(fresh.name, [lockerPid]);
+    await locker.query('commit');
+    await locker.end();
+    const outcomes = await Promise.all(blocked);
+    expectOnlyOkOr503(outcomes.map((o) => ({ ...o, ms: 0 })));
+    const killedAnswers = outcomes.filter((o) => o.status === 503);
+    expect(killedAnswers.length).toBeGreaterThanOrEqual(10);
+    const checks = await workload.verify(handle.db, outcomes);
+    const stored = await handle.db
+      .selectFrom('reports')
+      .select('id')
+      .where(
+        'details',
+        'in',
+        killedAnswers.map((o) => (o.sent as { details: string }).details),
+      )
+      .execute();
+    expect(stored).toEqual([]);
+    expect(server.alive()).toBe(true);
+    await waitHealthy(server.origin, 10_000);
+    report([
+      `D02 mid-transaction: 10 writes blocked on a table lock inside their transactions, ${killed} backends terminated`,
+      `answers: ${JSON.stringify(byStatus(outcomes))}; none of the ${killedAnswers.length} failed writes is stored`,
+      `D07 pool exhausted (10/10 busy): GET /api/v1/me answered ${me.status} in ${Math.round(meMs)} ms with Retry-After; /api/health answered ${health.status} in ${Math.round(healthMs)} ms`,
+      ...checks,
+    ]);
+  }, 60_000);
+
+  it('R01: SIGTERM drains a request in flight, refuses new connections, and exits 0', async () => {
+    const drained = await startServer({ DATABASE_URL: fresh.url, TRUSTED_PROXIES: '127.0.0.1' });
+    const body = JSON.stringify({ reason: 'other', details: `sigterm-${drained.port}`, lang: 'vi' });
+    const half = Math.floor(body.length / 2);
+    const socket = connect(drained.port, '127.0.0.1');
+    let response = '';
+    socket.on('data', (c: Buffer) => (response += c.toString()));
+    await new Promise<void>((r) => socket.on('connect', () => r()));
+    socket.write(
+      `POST /api/v1/reports HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, half)}`,
+    );
+    await sleep(300);
+    const t0 = performance.now();
+    drained.kill('SIGTERM');
+    await sleep(500);
+    // The listener is closed: a new client cannot connect any more.
+    const refused = await fetch(`${drained.origin}/api/health`, { signal: AbortSignal.timeout(2_000) }).then(
+      () => false,
+      () => true,
+    );
+    expect(drained.alive()).toBe(true);
+    socket.write(body.slice(half));
+    const code = await drained.exited;
+    const exitMs = performance.now() - t0;
+    socket.destroy();
+    expect(response).toMatch(/^HTTP\/1\.1 201/);
+    expect(response).toMatch(/\r\nconnection: close\r\n/i);
+    expect(code).toBe(0);
+    // Drained promptly: the keep-alive connection is closed after the answer, not left to time out.
+    expect(exitMs).toBeLessThan(5_000);
+    expect(refused).toBe(true);
+    const row = await handle.db
+      .selectFrom('reports')
+      .select('id')
+      .where('details', '=', `sigterm-${drained.port}`)
+      .executeTakeFirst();
+    expect(row).toBeDefined();
+    report([
+      `R01 SIGTERM with a request in flight (half its body sent): new connections refused, the request completed 201 and is stored, exit code ${code} after ${Math.round(exitMs)} ms`,
+    ]);
+  }, 90_000);
+});
