@@ -10,11 +10,21 @@ import { resolveLimits, securityPlugin, type Limits } from './plugins/security.t
 import { secretsPlugin } from './plugins/secrets.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { openapiPlugin } from './plugins/openapi.ts';
+import { idempotencyPlugin } from './plugins/idempotency.ts';
 import rateLimit from '@fastify/rate-limit';
 import health from './routes/health/index.ts';
 import auth from './routes/auth/index.ts';
 import reports from './routes/reports/index.ts';
-import reports from './routes/reports/index.ts';
+import adminUnits from './routes/admin-units/index.ts';
+import producers from './routes/producers/index.ts';
+import products from './routes/products/index.ts';
+import certificates from './routes/certificates/index.ts';
+import zones from './routes/zones/index.ts';
+import batches from './routes/batches/index.ts';
+import users from './routes/users/index.ts';
+import audit from './routes/audit/index.ts';
+import resolver from './routes/resolver/index.ts';
+import epcis from './routes/epcis/index.ts';
 import { sitePlugin, siteBuilt } from './plugins/site.ts';
 
 export interface BuildOptions {
@@ -73,12 +83,23 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
   await app.register(rateLimit, { global: false });
   await app.register(authPlugin, { config });
   await app.register(openapiPlugin, { config });
+  await app.register(idempotencyPlugin);
 
   // Route modules, one per resource. Add new modules at the end of this list.
   await app.register(health);
   await app.register(auth);
   await app.register(reports);
-  await app.register(reports);
+  await app.register(adminUnits);
+  await app.register(producers);
+  await app.register(products);
+  await app.register(certificates);
+  await app.register(zones);
+  await app.register(batches);
+  await app.register(users);
+  await app.register(audit);
+  // Interoperability (issue 10): the resolver claims the code URLs before the site's catch-all.
+  await app.register(resolver, { config });
+  await app.register(epcis, { config });
 
   // The public site, last: its catch-all hands every path no route above claims to Astro.
   if (config.serveSite && siteBuilt()) await app.register(sitePlugin, { config });

@@ -95,8 +95,10 @@ export const authPlugin = fp(
     }
 
     // Enforce each route's declared access (access.ts). Public routes ignore a bad token rather than
-    // failing, so a stale token in a browser never blocks verifying a product.
-    app.addHook('preHandler', async (request) => {
+    // failing, so a stale token in a browser never blocks verifying a product. Runs on request, before
+    // the body is parsed and validated: an anonymous caller of a private route gets 401, never a 400
+    // or 415 that would tell them about the route's input.
+    app.addHook('onRequest', async (request) => {
       const access = request.routeOptions.config?.access;
       if (access === undefined) return;
       if (access === 'public') {
@@ -117,7 +119,7 @@ export const authPlugin = fp(
   { name: 'auth', dependencies: ['secrets', 'db'] },
 );
 
-/** The current user, for handlers of non-public routes (the preHandler guarantees it). */
+/** The current user, for handlers of non-public routes (the onRequest hook guarantees it). */
 export function currentUser(request: FastifyRequest): AuthUser {
   if (!request.user) throw new AppError('unauthenticated');
   return request.user;
