@@ -9,7 +9,7 @@
  * errors, so a page can always render an honest message.
  */
 import type { Lang } from './i18n.ts';
-import { isObj, num, obj, str, toVerifyView, type Obj, type VerifyView } from './verify-view.ts';
+import { toVerifyView, type VerifyView } from './verify-view.ts';
 
 export type { VerifyView, VerifyCheck } from './verify-view.ts';
 
@@ -122,19 +122,28 @@ export async function verifyCode(ctx: ApiContext, code: string): Promise<ApiResu
 }
 
 // ---------------------------------------------------------------------------------------------
-// Catalogue: GET /api/v1/products, GET /api/v1/products/{id}.
+// Catalogue: GET /api/v1/products, GET /api/v1/products/{id}, GET /api/v1/admin-units.
+// Types come from the API's TypeBox schemas (type-only imports: nothing of the API is bundled).
 
+export type ApiProductSummary = import('../../../api/src/routes/products/schemas.ts').ProductSummary;
+export type ApiProductDetail = import('../../../api/src/routes/products/schemas.ts').ProductDetail;
+export type ApiProductQuery = import('../../../api/src/routes/products/schemas.ts').ProductQuery;
+type ApiAdminUnit = import('../../../api/src/routes/admin-units/schemas.ts').AdminUnit;
+
+/** A catalogue entry as the pages show it. */
 export interface ProductSummary {
   id: string;
   name: string;
   nameEn: string | null;
-  producer: string | null;
-  producerId: string | null;
+  producer: string;
+  producerId: string;
+  producerKind: string;
   commune: string | null;
-  communeId: string | null;
+  /** Top group of the 148 taxonomy: I (food) … VI (tourism). */
   groupCode: string | null;
-  category: string | null;
+  groupName: { vi: string; en: string } | null;
   stars: number | null;
+  /** valid, not_yet_valid, expired, revoked or none. */
   certificateStatus: string;
   validTo: string | null;
   imageUrl: string | null;
@@ -144,23 +153,17 @@ export interface ProductDetail extends ProductSummary {
   description: string | null;
   descriptionEn: string | null;
   gtin: string | null;
-  producerKind: string | null;
+  category: { vi: string; en: string } | null;
   producerAddress: string | null;
-  producerPhone: string | null;
   producerWebsite: string | null;
   certificate: NonNullable<VerifyView['certificate']> | null;
+  zones: { scheme: string; code: string; name: string | null; crop: string | null }[];
 }
 
-export interface ProductQuery {
-  q?: string | undefined;
-  commune?: string | undefined;
-  group?: string | undefined;
-  stars?: string | undefined;
-  status?: string | undefined;
-  producer?: string | undefined;
-  limit?: number | undefined;
-  offset?: number | undefined;
-}
+export type ProductQuery = Pick<
+  ApiProductQuery,
+  'q' | 'commune' | 'group' | 'stars' | 'certificateStatus' | 'producer' | 'limit' | 'offset'
+>;
 
 export interface ProductPage {
   items: ProductSummary[];
@@ -169,75 +172,87 @@ export interface ProductPage {
   offset: number;
 }
 
-function toProductSummary(p: Obj): ProductSummary {
-  const pr = obj(p, 'producer');
-  const c = obj(p, 'certificate', 'currentCertificate', 'current_certificate');
+/** Only images of our own origin (a path): never a URL a producer typed in. */
+const localImage = (path: string | null): string | null =>
+  path && /^\/[A-Za-z0-9/_.-]+$/.test(path) ? path : null;
+
+function toSummary(p: ApiProductSummary | ApiProductDetail): ProductSummary {
+  const group = 'group' in p ? p.group : (p.categoryPath.find((c) => c.level === 'group') ?? null);
   return {
-    id: str(p, 'id') ?? '',
-    name: str(p, 'name_vi', 'nameVi', 'name') ?? '',
-    nameEn: str(p, 'name_en', 'nameEn'),
-    producer: str(p, 'producerName', 'producer_name') ?? str(pr, 'name'),
-    producerId: str(p, 'producerId', 'producer_id') ?? str(pr, 'id'),
-    commune: str(p, 'commune', 'communeName', 'commune_name', 'originUnit', 'origin_unit'),
-    communeId:
-      str(p, 'communeId', 'commune_id', 'originUnitId', 'origin_unit_id') ?? str(obj(p, 'commune'), 'id'),
-    groupCode:
-      str(p, 'groupCode', 'group_code', 'group') ??
-      str(p, 'categoryCode', 'category_code')?.split('.')[0] ??
-      null,
-    category: str(p, 'categoryName', 'category_name', 'category'),
-    stars: num(p, 'stars') ?? num(c, 'stars'),
-    certificateStatus:
-      str(p, 'certificateStatus', 'certificate_status', 'status') ?? str(c, 'state', 'status') ?? 'none',
-    validTo: str(p, 'validTo', 'valid_to') ?? str(c, 'validTo', 'valid_to'),
-    imageUrl: str(p, 'imageUrl', 'image_url'),
+    id: p.id,
+    name: p.nameVi,
+    nameEn: p.nameEn,
+    producer: p.producer.name,
+    producerId: p.producer.id,
+    producerKind: p.producer.kind,
+    commune: p.commune?.name ?? null,
+    groupCode: group?.code ?? p.categoryCode.split('.')[0] ?? null,
+    groupName: group ? { vi: group.nameVi, en: group.nameEn } : null,
+    stars: p.stars,
+    certificateStatus: p.certificateStatus,
+    validTo: p.certificate?.validTo ?? null,
+    imageUrl: localImage(p.imagePath),
   };
 }
 
 export async function listProducts(ctx: ApiContext, query: ProductQuery): Promise<ApiResult<ProductPage>> {
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') params.set(k, String(v));
-  const res = await call<unknown>(ctx, 'GET', `/api/v1/products?${params.toString()}`);
+  const res = await call<{ items: ApiProductSummary[]; total: number; limit: number; offset: number }>(
+    ctx,
+    'GET',
+    `/api/v1/products?${params.toString()}`,
+  );
   if (!res.ok) return res;
-  const r = isObj(res.data) ? res.data : {};
-  const items = (Array.isArray(r.items) ? r.items : Array.isArray(r.data) ? r.data : [])
-    .filter(isObj)
-    .map(toProductSummary);
-  return {
-    ok: true,
-    status: res.status,
-    data: {
-      items,
-      total: num(r, 'total') ?? items.length,
-      limit: num(r, 'limit') ?? query.limit ?? items.length,
-      offset: num(r, 'offset') ?? query.offset ?? 0,
-    },
-  };
+  return { ok: true, status: res.status, data: { ...res.data, items: res.data.items.map(toSummary) } };
 }
 
 export async function getProduct(ctx: ApiContext, id: string): Promise<ApiResult<ProductDetail>> {
   if (!/^[0-9a-f-]{36}$/i.test(id)) return { ok: false, status: 404, problem: { code: 'not_found' } };
-  const res = await call<unknown>(ctx, 'GET', `/api/v1/products/${encodeURIComponent(id)}`);
+  const res = await call<ApiProductDetail>(ctx, 'GET', `/api/v1/products/${encodeURIComponent(id)}`);
   if (!res.ok) return res;
-  const p = isObj(res.data) ? res.data : {};
-  const pr = obj(p, 'producer');
-  const c = obj(p, 'certificate', 'currentCertificate', 'current_certificate');
-  const view = toVerifyView({ certificate: c }, new Date().toISOString());
+  const p = res.data;
+  const c = p.certificate;
+  const leaf = p.categoryPath[p.categoryPath.length - 1];
   return {
     ok: true,
     status: res.status,
     data: {
-      ...toProductSummary(p),
-      description: str(p, 'description_vi', 'descriptionVi', 'description'),
-      descriptionEn: str(p, 'description_en', 'descriptionEn'),
-      gtin: str(p, 'gtin'),
-      producerKind: str(pr, 'kind'),
-      producerAddress: str(pr, 'address', 'addressLine', 'address_line'),
-      producerPhone: str(pr, 'phone'),
-      producerWebsite: str(pr, 'website'),
-      certificate: view.certificate,
+      ...toSummary(p),
+      description: p.descriptionVi,
+      descriptionEn: p.descriptionEn,
+      gtin: p.gtin,
+      category: leaf && leaf.level !== 'group' ? { vi: leaf.nameVi, en: leaf.nameEn } : null,
+      producerAddress: [p.producer.addressLine, p.producer.adminUnitName].filter(Boolean).join(', ') || null,
+      producerWebsite: p.producer.website,
+      certificate: c
+        ? {
+            stars: c.stars,
+            level: c.level,
+            authority: c.authority,
+            decisionNo: c.decisionNo,
+            decisionDate: c.decisionDate,
+            validFrom: c.validFrom,
+            validTo: c.validTo,
+            status: c.state,
+            revocationReason: c.revocation?.reason ?? null,
+            revokedAt: c.revocation?.revokedAt ?? null,
+            madeWhileValid: null,
+          }
+        : null,
+      zones: p.zones.map((z) => ({ scheme: z.scheme, code: z.code, name: z.name, crop: z.cropOrSpecies })),
     },
   };
+}
+
+/** The commune-level units of today (communes, wards, special zones), for the catalogue filter. */
+export async function listCommunes(ctx: ApiContext, today: string): Promise<{ id: string; name: string }[]> {
+  const res = await call<{ items: ApiAdminUnit[] }>(ctx, 'GET', `/api/v1/admin-units?on=${today}`);
+  if (!res.ok) return [];
+  return res.data.items
+    .filter((u) => u.level === 'commune' || u.level === 'ward' || u.level === 'special_zone')
+    .map((u) => ({ id: u.id, name: u.name }))
+    .sort((a, b) => a.name.localeCompare(b.name, 'vi'));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -257,21 +272,4 @@ export interface NewReport {
 export async function createReport(ctx: ApiContext, report: NewReport): Promise<ApiResult<{ id: string }>> {
   const body = Object.fromEntries(Object.entries(report).filter(([, v]) => v !== undefined && v !== ''));
   return call<{ id: string }>(ctx, 'POST', '/api/v1/reports', body);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Communes that have products, for the catalogue filter.
-
-export interface Commune {
-  id: string;
-  name: string;
-}
-
-/** The communes of the catalogue's products, by name (Vietnamese collation). */
-export async function listCommunes(ctx: ApiContext): Promise<Commune[]> {
-  const res = await listProducts(ctx, { limit: 100 });
-  if (!res.ok) return [];
-  const seen = new Map<string, string>();
-  for (const p of res.data.items) if (p.communeId && p.commune) seen.set(p.communeId, p.commune);
-  return [...seen].map(([id, name]) => ({ id, name })).sort((a, b) => a.name.localeCompare(b.name, 'vi'));
 }

@@ -217,6 +217,7 @@ export const CERT_LEVEL: Record<string, Record<Lang, string>> = {
 export const CERT_STATUS: Record<string, Record<Lang, string>> = {
   active: { vi: 'Còn hiệu lực', en: 'In force' },
   valid: { vi: 'Còn hiệu lực', en: 'In force' },
+  not_yet_valid: { vi: 'Chưa có hiệu lực', en: 'Not yet in force' },
   expired: { vi: 'Hết hiệu lực', en: 'Expired' },
   revoked: { vi: 'Đã bị thu hồi', en: 'Revoked' },
   superseded: { vi: 'Đã được thay thế', en: 'Superseded' },
@@ -259,15 +260,14 @@ export const PRODUCER_KIND: Record<string, Record<Lang, string>> = {
   HKD: { vi: 'Hộ kinh doanh', en: 'Household business' },
 };
 
-/** The six product groups of Decision 148/QĐ-TTg, annex I (names shortened for filters). */
-export const GROUPS: Record<string, Record<Lang, string>> = {
-  '1': { vi: 'Thực phẩm', en: 'Food' },
-  '2': { vi: 'Đồ uống', en: 'Beverages' },
-  '3': { vi: 'Thảo dược', en: 'Herbal products' },
-  '4': { vi: 'Thủ công mỹ nghệ', en: 'Handicrafts' },
-  '5': { vi: 'Sinh vật cảnh', en: 'Ornamental plants and animals' },
-  '6': { vi: 'Du lịch cộng đồng', en: 'Community tourism' },
-};
+/** The top group (I … VI of 148/QĐ-TTg annex I) of a category code such as `I.1.a`. */
+export function groupOf(categoryCode: string | null | undefined): string | null {
+  const g = categoryCode?.split('.')[0];
+  return g && /^(?:I|II|III|IV|V|VI)$/.test(g) ? g : null;
+}
+
+/** Groups as numbers 1–6, for the placeholder photos. */
+export const GROUP_NUMBER: Record<string, number> = { I: 1, II: 2, III: 3, IV: 4, V: 5, VI: 6 };
 
 /** Reasons offered by the report form; the API stores the code, never free text for the reason. */
 export const REPORT_REASONS = [
