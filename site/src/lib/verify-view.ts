@@ -11,6 +11,10 @@ export interface VerifyCheck {
   ok: boolean;
   label_vi: string;
   label_en: string;
+  detail_vi: string | null;
+  detail_en: string | null;
+  /** A failed check that only warns (past best-before): it does not change the verdict. */
+  warning: boolean;
 }
 
 /** What the verification page shows, read from the API's answer. */
@@ -125,6 +129,9 @@ export function toVerifyView(raw: unknown, checkedAt: string): VerifyView {
         ok: c.ok === true,
         label_vi: str(c, 'label_vi', 'labelVi', 'label') ?? '',
         label_en: str(c, 'label_en', 'labelEn', 'label') ?? '',
+        detail_vi: str(c, 'detail_vi', 'detailVi'),
+        detail_en: str(c, 'detail_en', 'detailEn'),
+        warning: c.warning === true,
       }))
     : [];
   const p = obj(r, 'product');

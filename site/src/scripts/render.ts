@@ -177,16 +177,18 @@ export function renderResult(target: HTMLElement, r: Shown, lang: Lang): void {
   }
   const checks = h('ul', { class: 'checks' });
   for (const c of v.checks) {
+    const detail = lang === 'vi' ? c.detail_vi : c.detail_en;
     checks.append(
       h(
         'li',
-        { class: c.ok ? 'ok' : 'ko' },
-        icon(c.ok ? 'check' : 'cross'),
+        { class: c.ok ? 'ok' : c.warning ? 'warn' : 'ko', 'data-check': c.id },
+        icon(c.ok ? 'check' : c.warning ? 'warn' : 'cross'),
         h(
           'span',
           {},
-          h('span', { class: 'visually-hidden' }, `${c.ok ? t.passed : t.failed}: `),
+          h('span', { class: 'visually-hidden' }, `${c.ok ? t.passed : c.warning ? t.warning : t.failed}: `),
           lang === 'vi' ? c.label_vi : c.label_en,
+          detail ? h('span', { class: 'detail' }, detail) : null,
         ),
       ),
     );
