@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../api/src/app.ts';
+import { buildApp, type BuildOptions } from '../../api/src/app.ts';
 import { testConfig, type Config } from '../../api/src/config.ts';
 import type { Limits } from '../../api/src/plugins/security.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
@@ -16,9 +16,10 @@ export async function buildSecApp(
   overrides: Partial<Config> = {},
   limits: Partial<Limits> = {},
   beforeReady?: (app: FastifyInstance) => void | Promise<void>,
+  options: Omit<BuildOptions, 'db' | 'limits'> = {},
 ): Promise<SecApp> {
   const db = await createTestDb();
-  const app = await buildApp(testConfig(overrides), { db, limits });
+  const app = await buildApp(testConfig(overrides), { ...options, db, limits });
   if (beforeReady) await beforeReady(app);
   await app.ready();
   return {
