@@ -3,7 +3,13 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['packages/**/*.test.ts', 'api/**/*.test.ts', 'migrations/**/*.test.ts', 'test/**/*.test.ts'],
-    exclude: ['**/node_modules/**', '**/dist/**'],
+    // test/faults/serial stops the machine's PostgreSQL: never beside other tests, only alone
+    // through `npm run test:faults` (which sets OCOP_FAULTS_SERIAL).
+    exclude: [
+      '**/node_modules/**',
+      '**/dist/**',
+      ...(process.env.OCOP_FAULTS_SERIAL ? [] : ['test/faults/serial/**']),
+    ],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
