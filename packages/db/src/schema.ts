@@ -244,6 +244,18 @@ export interface ReportsTable {
   resolution: string | null;
 }
 
+/** EPCIS 2.0 events imported from partners, as received (migration 20261129T043000Z). */
+export interface EpcisEventsTable {
+  id: Generated<string>;
+  batch_id: string;
+  batch_event_id: string;
+  event_id: string;
+  event_type: string;
+  event: ColumnType<Record<string, unknown>, string, never>;
+  imported_by: string | null;
+  imported_at: CreatedAt;
+}
+
 /** The one Database interface (Kysely). Tables added by later migrations extend it here. */
 export interface Database {
   criteria_sets: CriteriaSetsTable;
@@ -263,6 +275,7 @@ export interface Database {
   audit_log: AuditLogTable;
   idempotency_keys: IdempotencyKeysTable;
   reports: ReportsTable;
+  epcis_events: EpcisEventsTable;
 }
 
 export type Producer = Selectable<ProducersTable>;

@@ -1,0 +1,51 @@
+import type { Kysely } from 'kysely';
+import type { Certificate, Database } from '@ocop/db';
+import { compareDates, wasValidOn, type CertificateValidity } from '@ocop/domain';
+
+/** The public URL of a certificate's verifiable credential (linkset, EPCIS `certificationInfo`). */
+export function credentialUrl(origin: string, certificateId: string): string {
+  return `${origin}/api/v1/certificates/${certificateId}/credential`;
+}
+
+/** The validity fields of a certificate row, as the domain rules read them. */
+export function validityOf(c: Certificate): CertificateValidity {
+  return {
+    status: c.status,
+    validFrom: c.valid_from,
+    validTo: c.valid_to,
+    revokedAt: c.revoked_at === null ? null : new Date(c.revoked_at).toISOString(),
+  };
+}
+
+/** Every certificate of a product, newest decision first. */
+export async function certificatesOfProduct(db: Kysely<Database>, productId: string): Promise<Certificate[]> {
+  return db
+    .selectFrom('certificates')
+    .selectAll()
+    .where('product_id', '=', productId)
+    .orderBy('decision_date', 'desc')
+    .orderBy('created_at', 'desc')
+    .execute();
+}
+
+/**
+ * The certificate that vouches for a batch made on `producedOn`: the newest one valid that day
+ * (a later supersession does not matter, a revocation in effect that day does); else, so a link
+ * still shows what happened, the newest one whose dates cover the day; else the product's current
+ * one. Null for a product that never had a certificate.
+ * @see DESIGN "A code may only be issued for a batch … valid on the batch's production date"
+ */
+export function certificateForBatch(certs: readonly Certificate[], producedOn: string): Certificate | null {
+  return (
+    certs.find((c) => wasValidOn(validityOf(c), producedOn)) ??
+    certs.find(
+      (c) => compareDates(c.valid_from, producedOn) <= 0 && compareDates(producedOn, c.valid_to) <= 0,
+    ) ??
+    currentCertificate(certs)
+  );
+}
+
+/** The product's current certificate: the active one, else the newest decision (expired, revoked…). */
+export function currentCertificate(certs: readonly Certificate[]): Certificate | null {
+  return certs.find((c) => c.status === 'active') ?? certs[0] ?? null;
+}
