@@ -208,6 +208,9 @@ describe('verifyAuditChain', () => {
     const scratch = await createTestDb();
     try {
       await syncReferenceData(scratch.db);
+      // Migrations may seed reference rows (audited too); count from whatever they left.
+      const start = await verifyAuditChain(scratch.db);
+      const base = start.ok ? start.entries : Number.NaN;
       for (const name of ['Chủ thể A', 'Chủ thể B', 'Chủ thể C']) {
         await scratch.db
           .insertInto('producers')
@@ -225,12 +228,13 @@ describe('verifyAuditChain', () => {
           .execute();
       }
       const before = await verifyAuditChain(scratch.db);
-      expect(before).toEqual({ ok: true, entries: 3 });
+      expect(before).toEqual({ ok: true, entries: base + 3 });
+      const target = base + 2; // the second producer's entry
 
       // The log refuses UPDATE; only an owner who lifts the guard can tamper, and the chain shows it.
       await scratch.db.transaction().execute(async (trx) => {
         await sql`alter table audit_log disable trigger audit_log_no_update`.execute(trx);
-        await sql`update audit_log set data = jsonb_set(data, '{name}', '"Chủ thể giả mạo"') where seq = 2`.execute(
+        await sql`update audit_log set data = jsonb_set(data, '{name}', '"Chủ thể giả mạo"') where seq = ${target}`.execute(
           trx,
         );
         await sql`alter table audit_log enable trigger audit_log_no_update`.execute(trx);
@@ -238,7 +242,7 @@ describe('verifyAuditChain', () => {
       const after = await verifyAuditChain(scratch.db);
       expect(after.ok).toBe(false);
       if (!after.ok) {
-        expect(after.firstBrokenSeq).toBe(2);
+        expect(after.firstBrokenSeq).toBe(target);
         expect(after.reason).toMatch(/^hash/);
       }
       // The guard is back in place.
