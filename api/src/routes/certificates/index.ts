@@ -65,6 +65,7 @@ const certificates: FastifyPluginAsyncTypebox = async (app) => {
         throw registryRule(
           'certification.no_period',
           `No OCOP criteria set was in force on ${date} (the first one dates from 21/08/2019).`,
+          `Không có bộ tiêu chí OCOP nào có hiệu lực vào ngày ${date} (bộ đầu tiên từ 21/08/2019).`,
         );
       }
       const evaluation = evaluateScores(
@@ -98,6 +99,7 @@ const certificates: FastifyPluginAsyncTypebox = async (app) => {
         throw registryRule(
           'certificate.valid_from',
           `validFrom (${validFrom}) must lie between the decision date (${date}) and the end of validity (${validTo}).`,
+          `Ngày bắt đầu hiệu lực (${validFrom}) phải từ ngày quyết định (${date}) đến trước ngày hết hạn (${validTo}).`,
         );
       }
 
@@ -109,6 +111,7 @@ const certificates: FastifyPluginAsyncTypebox = async (app) => {
           throw registryRule(
             'certificate.authority',
             `The certifying authority (${level} level) cannot be derived from the product's place: send authority, e.g. "UBND tỉnh Quảng Ngãi".`,
+            `Không xác định được cơ quan công nhận từ địa bàn của sản phẩm: hãy nhập authority, ví dụ "UBND tỉnh Quảng Ngãi".`,
           );
         }
       }
@@ -129,6 +132,7 @@ const certificates: FastifyPluginAsyncTypebox = async (app) => {
           throw registryRule(
             'certificate.supersedes',
             `Certificate ${supersedesId} is not a certificate of product ${product.id}.`,
+            `Giấy chứng nhận ${supersedesId} không thuộc sản phẩm ${product.id}.`,
           );
         }
         if (old.status !== 'active') {
@@ -141,6 +145,7 @@ const certificates: FastifyPluginAsyncTypebox = async (app) => {
           throw registryRule(
             'certificate.supersedes',
             `The new decision (${date}) cannot predate the certificate it supersedes (${old.decision_date}).`,
+            `Quyết định mới (${date}) không thể trước quyết định của giấy chứng nhận được thay thế (${old.decision_date}).`,
           );
         }
       }
