@@ -9,7 +9,7 @@
  * errors, so a page can always render an honest message.
  */
 import type { Lang } from './i18n.ts';
-import { toVerifyView, type VerifyView } from './verify-view.ts';
+import { toVerifyView, type VerifyResponse, type VerifyView } from './verify-view.ts';
 
 export type { VerifyView, VerifyCheck } from './verify-view.ts';
 
@@ -114,9 +114,20 @@ async function call<T>(
 // ---------------------------------------------------------------------------------------------
 // Verification: POST /api/v1/verify {code} (DESIGN "What a verification says").
 
-/** Verify the text of a scanned code; `code` is the full code URL. */
-export async function verifyCode(ctx: ApiContext, code: string): Promise<ApiResult<VerifyView>> {
-  const res = await call<unknown>(ctx, 'POST', '/api/v1/verify', { code });
+/**
+ * Verify the text of a scanned code; `code` is the full code URL. `deviceId` is the browser's
+ * random device id (a first-party cookie), which the API keeps only as a keyed hash to count the
+ * distinct devices that scanned a unit code (clone detection).
+ */
+export async function verifyCode(
+  ctx: ApiContext,
+  code: string,
+  deviceId?: string,
+): Promise<ApiResult<VerifyView>> {
+  const res = await call<VerifyResponse>(ctx, 'POST', '/api/v1/verify', {
+    code,
+    ...(deviceId ? { deviceId } : {}),
+  });
   if (!res.ok) return res;
   return { ok: true, status: res.status, data: toVerifyView(res.data, new Date().toISOString()) };
 }

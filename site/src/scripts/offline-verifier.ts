@@ -1,11 +1,11 @@
 /**
  * Offline verification with the shared pure verifier of packages/domain (the same function the
  * API runs): the code's ES256 signature against the cached JWKS, its status against the signed
- * registry snapshot (past 7 days: `status_unknown`). Returns an object shaped like the API's answer
- * so the page shows both the same way; product facts come from the snapshot's certificate entry,
- * and only when the signature verified.
+ * registry snapshot (past 7 days: `status_unknown`). Product facts come from the snapshot's
+ * certificate entry, and only when the signature verified.
  */
 import { readSnapshot, verifyCode, type PublicKeyInfo } from '@ocop/domain/verify';
+import { toVerifyView, type VerifyView } from '../lib/verify-view.ts';
 
 function keysOf(jwks: unknown): PublicKeyInfo[] {
   const list = jwks && typeof jwks === 'object' ? (jwks as { keys?: unknown }).keys : undefined;
@@ -17,7 +17,7 @@ export async function verifyOfflineWithDomain(
   jwks: unknown,
   snapshotJws: string | null,
   now: Date,
-): Promise<unknown> {
+): Promise<{ view: VerifyView; snapshotIat: number | null }> {
   const keys = keysOf(jwks);
   const origins = new Set<string>([location.origin]);
   let reading: Awaited<ReturnType<typeof readSnapshot>> | null = null;
@@ -35,36 +35,60 @@ export async function verifyOfflineWithDomain(
     now,
     origins: [...origins],
   });
-  const signed = result.verdict !== 'forged' && result.verdict !== 'unknown';
+  const view = toVerifyView({ verdict: result.verdict, checks: result.checks }, now.toISOString());
   const code = result.code;
+  view.codeKind = code?.kind ?? null;
+  const signed = result.key !== undefined && code !== undefined;
   const cert =
-    signed && code && reading?.ok
+    signed && reading?.ok
       ? reading.snapshot.certificates.find((c) =>
           code.gtin !== null ? c.gtin === code.gtin : c.ref === code.productRef,
         )
       : undefined;
-  const certState = result.checks.find((c) => c.id === 'certificate');
-  return {
-    verdict: result.verdict,
-    checks: result.checks,
-    codeKind: code?.kind ?? null,
-    product: cert ? { name: cert.name, gtin: cert.gtin } : null,
-    certificate: cert
-      ? {
-          stars: cert.stars,
-          level: cert.level,
-          decisionNo: cert.decisionNo,
-          validFrom: cert.validFrom,
-          validTo: cert.validTo,
-          state:
-            cert.status === 'revoked'
-              ? 'revoked'
-              : certState && !certState.ok && certState.verdict === 'expired_certificate'
-                ? 'expired'
-                : 'valid',
-          revokedAt: cert.revokedAt,
-        }
-      : null,
-    batch: signed && code ? { lot: code.lot, serial: code.serial } : null,
-  };
+  if (signed) {
+    view.batch = {
+      lot: code.lot,
+      serial: code.serial,
+      producedOn: null,
+      bestBefore: null,
+      pastBestBefore: false,
+      quantity: null,
+      unit: null,
+      status: result.verdict === 'recalled_batch' ? 'recalled' : null,
+      recallReason: null,
+      recalledAt: null,
+    };
+  }
+  if (cert) {
+    const certCheck = result.checks.find((c) => c.id === 'certificate');
+    view.product = {
+      id: null,
+      name: cert.name,
+      nameEn: null,
+      gtin: cert.gtin,
+      groupCode: null,
+      category: null,
+      imageUrl: null,
+      commune: null,
+    };
+    view.certificate = {
+      stars: cert.stars,
+      level: cert.level,
+      authority: null,
+      decisionNo: cert.decisionNo,
+      decisionDate: null,
+      validFrom: cert.validFrom,
+      validTo: cert.validTo,
+      status:
+        cert.status === 'revoked'
+          ? 'revoked'
+          : certCheck && !certCheck.ok && certCheck.verdict === 'expired_certificate'
+            ? 'expired'
+            : 'valid',
+      revocationReason: null,
+      revokedAt: cert.revokedAt,
+      madeWhileValid: null,
+    };
+  }
+  return { view, snapshotIat: result.snapshot?.iat ?? (reading?.ok ? reading.snapshot.iat : null) };
 }

@@ -4,7 +4,7 @@
  * packages/domain (WebCrypto ES256), exactly as the server checks it. Past 7 days the verifier
  * answers `status_unknown`, never `genuine`, and the page always shows the snapshot's age.
  */
-import { toVerifyView, type VerifyView } from '../lib/verify-view.ts';
+import type { VerifyView } from '../lib/verify-view.ts';
 import { verifyOfflineWithDomain } from './offline-verifier.ts';
 
 export const DATA_CACHE = 'ocop-data-v1';
@@ -87,6 +87,10 @@ function snapshotJws(snapshot: unknown): string | null {
 
 /** Verify a scanned text offline. */
 export async function verifyOffline(code: string, data: OfflineData, now: Date): Promise<OfflineResult> {
-  const raw = await verifyOfflineWithDomain(code, data.jwks, snapshotJws(data.snapshot), now);
-  return { view: toVerifyView(raw, now.toISOString()), snapshotIssuedAt: snapshotIssuedAt(data.snapshot) };
+  const r = await verifyOfflineWithDomain(code, data.jwks, snapshotJws(data.snapshot), now);
+  return {
+    view: r.view,
+    snapshotIssuedAt:
+      r.snapshotIat !== null ? new Date(r.snapshotIat * 1000) : snapshotIssuedAt(data.snapshot),
+  };
 }

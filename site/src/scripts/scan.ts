@@ -7,6 +7,7 @@ import workerUrl from './qr-worker.ts?worker&url';
 import type { DecodeRequest, DecodeResponse } from './qr-worker.ts';
 import { SCAN, formatDateTime, type Lang } from '../lib/i18n.ts';
 import { toVerifyView } from '../lib/verify-view.ts';
+import { DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE, isDeviceId, newDeviceId } from '../lib/device.ts';
 import { loadOfflineData, refreshOfflineData, snapshotIssuedAt, verifyOffline } from './offline.ts';
 import { ageText, renderResult, type Shown } from './render.ts';
 
@@ -16,6 +17,17 @@ const MAX_FRAME_SIDE = 720;
 
 const app = document.getElementById('scan-app');
 if (app) main(app);
+
+/** The same device id as the verification pages use (lib/device.ts). */
+function deviceId(): string {
+  const m = new RegExp(`(?:^|; )${DEVICE_COOKIE}=([^;]*)`).exec(document.cookie);
+  const found = m?.[1];
+  if (isDeviceId(found)) return found;
+  const id = newDeviceId();
+  const secure = location.protocol === 'https:' ? '; Secure' : '';
+  document.cookie = `${DEVICE_COOKIE}=${id}; Path=/; Max-Age=${DEVICE_COOKIE_MAX_AGE}; SameSite=Lax${secure}`;
+  return id;
+}
 
 function $(id: string): HTMLElement {
   const el = document.getElementById(id);
@@ -85,7 +97,7 @@ function main(root: HTMLElement): void {
         const res = await fetch('/api/v1/verify', {
           method: 'POST',
           headers: { 'content-type': 'application/json', accept: 'application/json' },
-          body: JSON.stringify({ code: text }),
+          body: JSON.stringify({ code: text, deviceId: deviceId() }),
           signal: AbortSignal.timeout(8000),
         });
         if (res.ok) {
