@@ -51,11 +51,14 @@ export async function makeProduct(db: Kysely<Database>, o: Partial<NewProduct> =
 }
 
 /** Scores that earn exactly `stars` under 148 with the mandatory criteria of that level. */
-export const SCORES = {
+export const SCORES: Record<
+  3 | 4 | 5,
+  { score_a: number; score_b: number; score_c: number; total_score: number; mandatory_passed: number[] }
+> = {
   3: { score_a: 25, score_b: 12, score_c: 18, total_score: 55, mandatory_passed: [3] },
   4: { score_a: 30, score_b: 18, score_c: 26, total_score: 74, mandatory_passed: [3, 4] },
   5: { score_a: 36, score_b: 22, score_c: 32, total_score: 90, mandatory_passed: [3, 4, 5] },
-} as const;
+};
 
 /**
  * A certificate of `productId`: by default 4★, decided 100 days ago by the level the law gave on

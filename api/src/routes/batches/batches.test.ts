@@ -32,7 +32,7 @@ function body(overrides: Record<string, unknown> = {}) {
   };
 }
 
-function post(user: User, url: string, payload: unknown, headers: Record<string, string> = {}) {
+function post(user: User, url: string, payload: object, headers: Record<string, string> = {}) {
   return t.app.inject({
     method: 'POST',
     url,

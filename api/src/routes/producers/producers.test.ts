@@ -12,7 +12,7 @@ let userA: User;
 let producerA: { id: string };
 let producerB: { id: string };
 
-function call(user: User | null, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown) {
+function call(user: User | null, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: object) {
   return t.app.inject({
     method,
     url,

@@ -8,7 +8,7 @@ let t: TestApp;
 let admin: User;
 let producerId: string;
 
-function post(url: string, payload?: unknown) {
+function post(url: string, payload?: object) {
   return t.app.inject({
     method: 'POST',
     url,

@@ -13,7 +13,7 @@ let producerB: { id: string };
 let sharedZone: string;
 let zoneB: string;
 
-function call(user: User, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown) {
+function call(user: User, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) {
   return t.app.inject({
     method,
     url,
