@@ -5,6 +5,7 @@ import * as auditLog from './20261129T020200Z-audit-log.ts';
 import * as idempotency from './20261129T030000Z-idempotency.ts';
 import * as reports from './20261129T033000Z-reports.ts';
 import * as epcisEvents from './20261129T043000Z-epcis-events.ts';
+import * as findingsCases from './20261129T060000Z-findings-cases.ts';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so they run the same
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '20261129T030000Z-idempotency': idempotency,
   '20261129T033000Z-reports': reports,
   '20261129T043000Z-epcis-events': epcisEvents,
+  '20261129T060000Z-findings-cases': findingsCases,
 };

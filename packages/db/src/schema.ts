@@ -256,6 +256,130 @@ export interface EpcisEventsTable {
   imported_at: CreatedAt;
 }
 
+/** Verdicts as inspectors' devices showed them, plus `not_scanned` for a pack without a code. */
+export type FindingVerdict =
+  | 'forged'
+  | 'unknown'
+  | 'revoked_certificate'
+  | 'recalled_batch'
+  | 'expired_certificate'
+  | 'suspected_copy'
+  | 'status_unknown'
+  | 'genuine'
+  | 'not_scanned';
+export type FindingOutcome =
+  | 'compliant'
+  | 'counterfeit_suspected'
+  | 'stars_mismatch'
+  | 'expired_mark'
+  | 'revoked_mark'
+  | 'recalled_on_sale'
+  | 'label_damaged'
+  | 'no_code'
+  | 'other';
+
+/** Market inspectors' findings; the id is made by the device (migration 20261129T060000Z). */
+export interface FindingsTable {
+  id: string;
+  inspector_id: string;
+  session_id: string;
+  observed_at: ColumnType<Date, Date | string, never>;
+  received_at: CreatedAt;
+  code: string | null;
+  code_path: string | null;
+  verdict: FindingVerdict;
+  verdict_source: ColumnType<'online' | 'offline' | 'none', 'online' | 'offline' | 'none' | undefined, never>;
+  product_id: string | null;
+  batch_id: string | null;
+  certified_stars: number | null;
+  printed_stars: number | null;
+  outcome: FindingOutcome;
+  place: string | null;
+  admin_unit_id: string | null;
+  latitude: Numeric | null;
+  longitude: Numeric | null;
+  note: string | null;
+}
+
+/** Evidence photos of findings, re-encoded to WebP by the API (migration 20261129T060000Z). */
+export interface FindingPhotosTable {
+  id: string;
+  finding_id: string;
+  content_type: 'image/webp';
+  width: number;
+  height: number;
+  bytes: number;
+  sha256: string;
+  data: Uint8Array;
+  created_at: CreatedAt;
+}
+
+export type CaseKind =
+  'suspected_copy' | 'counterfeit_report' | 'inspector_finding' | 'stars_mismatch' | 'expired_mark' | 'other';
+export type CaseStatus = 'open' | 'investigating' | 'closed';
+export type CaseResolution =
+  | 'confirmed_counterfeit'
+  | 'false_alarm'
+  | 'corrected_by_producer'
+  | 'referred'
+  | 'certificate_revoked'
+  | 'batch_recalled'
+  | 'other';
+
+/** The office's follow-up queue (migration 20261129T060000Z). */
+export interface CasesTable {
+  id: Generated<string>;
+  kind: CaseKind;
+  status: Generated<CaseStatus>;
+  priority: ColumnType<'high' | 'normal' | 'low', 'high' | 'normal' | 'low' | undefined>;
+  title: string;
+  code_path: string | null;
+  product_id: string | null;
+  batch_id: string | null;
+  admin_unit_id: string | null;
+  signals: ColumnType<Record<string, unknown>, string | undefined, string>;
+  opened_at: CreatedAt;
+  opened_by: string | null;
+  assigned_to: string | null;
+  closed_at: Date | null;
+  closed_by: string | null;
+  resolution: CaseResolution | null;
+  resolution_note: string | null;
+  updated_at: Timestamp;
+}
+
+export interface CaseLinksTable {
+  case_id: string;
+  kind: 'report' | 'finding';
+  ref_id: string;
+  linked_at: CreatedAt;
+  linked_by: string | null;
+}
+
+export interface CaseEventsTable {
+  id: Generated<string>;
+  case_id: string;
+  at: CreatedAt;
+  actor_id: string | null;
+  action: 'opened' | 'linked' | 'note' | 'status' | 'assigned' | 'closed' | 'reopened';
+  note: string | null;
+}
+
+/** The year's targets of the OCOP plan, as data (migration 20261129T060000Z). */
+export interface PlanTargetsTable {
+  id: Generated<string>;
+  plan: string;
+  year: number;
+  metric: string;
+  target_min: Numeric;
+  target_max: Numeric | null;
+  unit: ColumnType<'count' | 'percent', 'count' | 'percent' | undefined>;
+  label_vi: string;
+  label_en: string;
+  source: string | null;
+  created_at: CreatedAt;
+}
+
 /** The one Database interface (Kysely). Tables added by later migrations extend it here. */
 export interface Database {
   criteria_sets: CriteriaSetsTable;
@@ -276,6 +400,12 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   reports: ReportsTable;
   epcis_events: EpcisEventsTable;
+  findings: FindingsTable;
+  finding_photos: FindingPhotosTable;
+  cases: CasesTable;
+  case_links: CaseLinksTable;
+  case_events: CaseEventsTable;
+  plan_targets: PlanTargetsTable;
 }
 
 export type Producer = Selectable<ProducersTable>;
