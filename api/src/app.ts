@@ -26,6 +26,12 @@ import audit from './routes/audit/index.ts';
 import resolver from './routes/resolver/index.ts';
 import epcis from './routes/epcis/index.ts';
 import privacy from './routes/privacy/index.ts';
+import { keysPlugin } from './plugins/keys.ts';
+import jwks from './routes/jwks/index.ts';
+import keys from './routes/keys/index.ts';
+import codes from './routes/codes/index.ts';
+import verify from './routes/verify/index.ts';
+import snapshot from './routes/snapshot/index.ts';
 import { sitePlugin, siteBuilt } from './plugins/site.ts';
 
 export interface BuildOptions {
@@ -85,6 +91,8 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
   await app.register(authPlugin, { config });
   await app.register(openapiPlugin, { config });
   await app.register(idempotencyPlugin);
+  // Code-signing keys (issue 4): the first start creates one.
+  await app.register(keysPlugin);
 
   // Route modules, one per resource. Add new modules at the end of this list.
   await app.register(health);
@@ -103,6 +111,12 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
   await app.register(epcis, { config });
   // Data-subject requests of reporters (issue 8, Law 91/2025/QH15).
   await app.register(privacy);
+  // Signed codes (issue 4): keys, issuance, verification, offline snapshot.
+  await app.register(jwks);
+  await app.register(keys);
+  await app.register(codes, { config });
+  await app.register(verify, { config });
+  await app.register(snapshot, { config });
 
   // The public site, last: its catch-all hands every path no route above claims to Astro.
   if (config.serveSite && siteBuilt()) await app.register(sitePlugin, { config });

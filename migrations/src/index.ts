@@ -5,6 +5,7 @@ import * as auditLog from './20261129T020200Z-audit-log.ts';
 import * as idempotency from './20261129T030000Z-idempotency.ts';
 import * as reports from './20261129T033000Z-reports.ts';
 import * as epcisEvents from './20261129T043000Z-epcis-events.ts';
+import * as codes from './20261129T044000Z-codes.ts';
 import * as findingsCases from './20261129T060000Z-findings-cases.ts';
 
 /**
@@ -18,5 +19,6 @@ export const migrations: Record<string, Migration> = {
   '20261129T030000Z-idempotency': idempotency,
   '20261129T033000Z-reports': reports,
   '20261129T043000Z-epcis-events': epcisEvents,
+  '20261129T044000Z-codes': codes,
   '20261129T060000Z-findings-cases': findingsCases,
 };

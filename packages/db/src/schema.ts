@@ -93,6 +93,8 @@ export interface ProductsTable {
   image_path: string | null;
   /** Diacritic-folded name, producer and place, for `q` search (foldVietnamese). */
   search_text: Generated<string>;
+  /** Short public reference for codes of products without a GTIN (`/p/{ref}/…`); set by default. */
+  public_ref: Generated<string>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
@@ -380,6 +382,68 @@ export interface PlanTargetsTable {
   created_at: CreatedAt;
 }
 
+export type KeyStatus = 'active' | 'retired' | 'revoked';
+
+/** ES256 code-signing keys (migration 20261129T044000Z-codes). */
+export interface SigningKeysTable {
+  id: Generated<string>;
+  /** RFC 7638 SHA-256 thumbprint, base64url (43 characters). */
+  kid: string;
+  alg: Generated<'ES256'>;
+  public_jwk: ColumnType<{ kty: 'EC'; crv: 'P-256'; x: string; y: string }, string, string>;
+  /** The private JWK as a compact JWE (dir, A256GCM) under the key-encryption key; null once retired. */
+  private_jwe: string | null;
+  status: Generated<KeyStatus>;
+  created_at: CreatedAt;
+  retired_at: Date | null;
+  revoked_at: Date | null;
+  compromised_at: Date | null;
+  revocation_reason: string | null;
+}
+
+/** One row per issued code, keyed by its path (migration 20261129T044000Z-codes). */
+export interface CodesTable {
+  path: string;
+  batch_id: string;
+  kind: 'batch' | 'unit';
+  serial: string | null;
+  origin: string;
+  kid: string;
+  sig: string;
+  issued_at: ColumnType<Date, Date | string | undefined, never>;
+  job_id: string | null;
+}
+
+export interface IssuanceJobsTable {
+  id: Generated<string>;
+  batch_id: string;
+  requested_by: string | null;
+  total: number;
+  done: Generated<number>;
+  status: Generated<'running' | 'done' | 'failed'>;
+  kid: string | null;
+  created_at: CreatedAt;
+  finished_at: Date | null;
+  error: string | null;
+}
+
+export type UaClass = 'android' | 'ios' | 'desktop' | 'bot' | 'other';
+
+/** Scans of codes: no IP, no precise location without consent (migration 20261129T044000Z-codes). */
+export interface ScansTable {
+  path: string;
+  id: Generated<string>;
+  scanned_at: ColumnType<Date, Date | string | undefined, never>;
+  verdict: string;
+  signed: boolean;
+  device_hash: string | null;
+  area: string | null;
+  location_consent: Generated<boolean>;
+  lat: Numeric | null;
+  lng: Numeric | null;
+  ua_class: UaClass | null;
+}
+
 /** The one Database interface (Kysely). Tables added by later migrations extend it here. */
 export interface Database {
   criteria_sets: CriteriaSetsTable;
@@ -400,6 +464,10 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   reports: ReportsTable;
   epcis_events: EpcisEventsTable;
+  signing_keys: SigningKeysTable;
+  codes: CodesTable;
+  issuance_jobs: IssuanceJobsTable;
+  scans: ScansTable;
   findings: FindingsTable;
   finding_photos: FindingPhotosTable;
   cases: CasesTable;

@@ -49,7 +49,7 @@ export const SERIAL_PATTERN = /^[0-9A-Za-z]{1,20}$/;
 /**
  * Public product reference for products without a GTIN: Crockford's base32 alphabet (no I, L, O,
  * U), so it can be read aloud and typed from a label. 8 characters issued (40 bits), 8–10 accepted.
- * The same alphabet is in migration 20261129T031000Z-codes (`ocop_new_public_ref`).
+ * The same alphabet is in migration 20261129T044000Z-codes (`ocop_new_public_ref`).
  */
 export const PUBLIC_REF_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 export const PUBLIC_REF_LENGTH = 8;

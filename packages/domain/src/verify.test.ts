@@ -991,3 +991,41 @@ describe('verifyCode never throws', () => {
     expect(counts.get('forged')).toBeGreaterThan(1000);
   });
 });
+
+describe('verifyCode with registry and history readers (the API path)', () => {
+  it('reads the registry only once the signature verifies', async () => {
+    let calls = 0;
+    const reader = async () => {
+      calls += 1;
+      return live(unitCode.sig, k1.kid);
+    };
+    const forged = await verifyCode(input(unitCode.url.replace('L2026-11', 'L2026-12'), reader));
+    expect(forged.verdict).toBe('forged');
+    expect(calls).toBe(0);
+    const genuine = await verifyCode(input(unitCode.url, reader, { history: async () => QUIET }));
+    expect(genuine.verdict).toBe('genuine');
+    expect(calls).toBe(1);
+  });
+
+  it('a registry reader that throws means the registry is unreachable: status_unknown', async () => {
+    const r = await verifyCode(
+      input(unitCode.url, async () => {
+        throw new Error('connect ECONNREFUSED');
+      }),
+    );
+    expect(r.verdict).toBe('status_unknown');
+    expect(failing(r)).toEqual(['registry']);
+  });
+
+  it('a history reader that throws only drops the copy checks', async () => {
+    const r = await verifyCode(
+      input(unitCode.url, live(unitCode.sig, k1.kid), {
+        history: async () => {
+          throw new Error('timeout');
+        },
+      }),
+    );
+    expect(r.verdict).toBe('genuine');
+    expect(r.checks.some((c) => c.id.startsWith('copy_'))).toBe(false);
+  });
+});

@@ -99,8 +99,14 @@ export interface VerifyInput {
   text: unknown;
   /** Trusted public keys: the JWKS (active, retired) and, with their status, revoked keys. */
   keys: readonly PublicKeyInfo[];
-  registry: RegistryInput;
-  history?: ScanHistory | null;
+  /**
+   * The registry state, or a function that reads it for the parsed code. The function is called
+   * only once the signature verifies (so forged codes cost no lookup); if it throws, the registry
+   * counts as unreachable.
+   */
+  registry: RegistryInput | ((code: ParsedCode) => Promise<RegistryInput>);
+  /** Scan history, or a function that reads it (called after the registry; a throw means none). */
+  history?: ScanHistory | null | ((code: ParsedCode) => Promise<ScanHistory | null>);
   now: Date | string;
   /** Public origins codes were printed for (current and former). */
   origins: readonly string[];
@@ -347,15 +353,15 @@ async function run(
   checks.push(check('format', true));
 
   // 2. The offline snapshot, if that is the registry: read it first, it may add keys and revocations.
-  const registry = input.registry;
-  const given: readonly unknown[] = Array.isArray(input.keys) ? (input.keys as readonly unknown[]) : [];
-  let keys: PublicKeyInfo[] = given.filter(
+  const given = input.registry;
+  const keyList: readonly unknown[] = Array.isArray(input.keys) ? (input.keys as readonly unknown[]) : [];
+  let keys: PublicKeyInfo[] = keyList.filter(
     (k): k is PublicKeyInfo =>
       typeof k === 'object' && k !== null && typeof (k as { kid?: unknown }).kid === 'string',
   );
   let snap: SnapshotReading | null = null;
-  if (registry?.kind === 'snapshot') {
-    snap = await readSnapshot(registry.jws, keys, now);
+  if (typeof given !== 'function' && given?.kind === 'snapshot') {
+    snap = await readSnapshot(given.jws, keys, now);
     if (snap.ok) keys = mergeKeys(keys, snap.snapshot.keys);
   }
 
@@ -399,6 +405,26 @@ async function run(
   checks.push(check('signature', true));
   const keyStatus = key.status ?? 'active';
   const keyInfo = { kid: key.kid, status: keyStatus };
+  let registry: RegistryInput | null | undefined;
+  if (typeof given === 'function') {
+    try {
+      registry = await given(code);
+    } catch {
+      registry = { kind: 'unavailable', reason: 'the registry lookup failed' };
+    }
+  } else {
+    registry = given;
+  }
+  let history: ScanHistory | null;
+  if (typeof input.history === 'function') {
+    try {
+      history = await input.history(code);
+    } catch {
+      history = null;
+    }
+  } else {
+    history = input.history ?? null;
+  }
   const live = registry?.kind === 'live' ? registry : null;
 
   // 5. A revoked key vouches only for codes issued before its compromise.
@@ -536,7 +562,7 @@ async function run(
             }),
       );
     }
-    copyChecks(checks, code, input.history ?? null, batch.units);
+    copyChecks(checks, code, history, batch.units);
     return result();
   }
 
@@ -606,7 +632,7 @@ async function run(
           )
         : check('recall', true),
     );
-    copyChecks(checks, code, input.history ?? null, null);
+    copyChecks(checks, code, history, null);
     return result();
   }
 
@@ -618,7 +644,7 @@ async function run(
       'The registry could not be reached: the signature is valid but the current status is unchecked.',
     ),
   );
-  copyChecks(checks, code, input.history ?? null, null);
+  copyChecks(checks, code, history, null);
   return result();
 }
 

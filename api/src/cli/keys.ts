@@ -1,0 +1,111 @@
+/**
+ * Code-signing keys from the command line (the same operations as the admin API):
+ *
+ *   npm run keys -- list
+ *   npm run keys -- rotate
+ *   npm run keys -- revoke <kid> --reason "<why>" [--compromised-at 2026-11-20T08:00:00Z]
+ *
+ * Reads the same configuration as the server (DATABASE_URL or the embedded database in DATA_DIR,
+ * KEY_ENCRYPTION_KEY), runs pending migrations, and creates the first key if there is none.
+ * A running server picks up the change within a minute (its key cache), or at once for codes
+ * whose key it does not know yet. Never prints private key material.
+ */
+import { parseArgs } from 'node:util';
+import { createDb, migrateToLatest } from '@ocop/db';
+import { loadConfig } from '../config.ts';
+import { AppError } from '../errors.ts';
+import { ensureActiveKey, listKeys, revokeKey, rotateKeys, type KeyRecord } from '../plugins/keys.ts';
+import { resolveSecrets } from '../plugins/secrets.ts';
+
+const USAGE = `usage:
+  npm run keys -- list
+  npm run keys -- rotate
+  npm run keys -- revoke <kid> --reason "<why>" [--compromised-at <ISO date-time>]`;
+
+function show(k: KeyRecord): string {
+  const dates = [
+    `created ${k.createdAt}`,
+    k.retiredAt ? `retired ${k.retiredAt}` : '',
+    k.revokedAt
+      ? `revoked ${k.revokedAt} (compromised from ${k.compromisedAt ?? '?'}: ${k.revocationReason ?? ''})`
+      : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+  return `${k.status.padEnd(7)}  ${k.kid}  k=${k.keyRef}  ${dates}`;
+}
+
+export async function main(argv: string[], out: (line: string) => void = console.log): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      reason: { type: 'string' },
+      'compromised-at': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, kid] = positionals;
+  if (values.help || !command || !['list', 'rotate', 'revoke'].includes(command)) {
+    out(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const config = loadConfig();
+  const { keyEncryptionKey } = resolveSecrets(config);
+  const handle = createDb({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir === 'memory' ? 'memory' : `${config.dataDir}/pglite`,
+  });
+  try {
+    await migrateToLatest(handle.db);
+    await ensureActiveKey(handle.db, keyEncryptionKey);
+    if (command === 'rotate') {
+      const { active, retired } = await rotateKeys(handle.db, keyEncryptionKey, null);
+      out(`new active key: ${show(active)}`);
+      if (retired) out(`retired:        ${show(retired)}`);
+    } else if (command === 'revoke') {
+      if (!kid || !values.reason) {
+        out(USAGE);
+        return 2;
+      }
+      let compromisedAt: Date | undefined;
+      if (values['compromised-at'] !== undefined) {
+        compromisedAt = new Date(values['compromised-at']);
+        if (!Number.isFinite(compromisedAt.getTime())) {
+          out(`--compromised-at is not a date-time: ${values['compromised-at']}`);
+          return 2;
+        }
+      }
+      const { revoked, active } = await revokeKey(
+        handle.db,
+        keyEncryptionKey,
+        kid,
+        { compromisedAt, reason: values.reason },
+        null,
+      );
+      out(`revoked: ${show(revoked)}`);
+      if (active) out(`active:  ${show(active)}`);
+    } else {
+      for (const k of await listKeys(handle.db)) out(show(k));
+    }
+    return 0;
+  } catch (err) {
+    if (err instanceof AppError) {
+      out(`error: ${err.detail ?? err.message}`);
+      return 1;
+    }
+    throw err;
+  } finally {
+    await handle.close();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      console.error(err instanceof Error ? err.message : err);
+      process.exit(1);
+    },
+  );
+}

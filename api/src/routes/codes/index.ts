@@ -1,0 +1,205 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { isCodeLot, mayIssueCodes, normaliseOrigin, todayInVietnam } from '@ocop/domain';
+import type { Config } from '../../config.ts';
+import { AppError } from '../../errors.ts';
+import { currentUser } from '../../plugins/auth.ts';
+import { problems } from '../common-schemas.ts';
+import { issueDemoCodes } from './demo.ts';
+import {
+  batchCertificateOf,
+  batchInArea,
+  codesCsv,
+  ensureBatchCode,
+  findBatchCode,
+  findBatchForCodes,
+  findJob,
+  issueUnitCodes,
+  listJobs,
+  productCertificates,
+  unitCodeCount,
+  validityOf,
+  type BatchForCodes,
+  type JobRow,
+} from './queries.ts';
+import {
+  BatchCodes,
+  BatchIdParams,
+  IssuanceJob,
+  IssueCodesBody,
+  IssueCodesResult,
+  JobParams,
+  ListCodesQuery,
+  named,
+} from './schemas.ts';
+
+const ISSUERS = ['admin', 'officer', 'producer'] as const;
+
+/**
+ * Codes of a batch (DESIGN "Public contract"; docs/code-format.md):
+ * - `POST /api/v1/batches/{id}/codes {serials}` issues the batch code (once: re-issuing answers the
+ *   same one) and `serials` new unit codes, only while the certificate is valid on the production
+ *   date and today (`mayIssueCodes`; 409 `issuance_refused` with the reason otherwise). Up to
+ *   100,000 unit codes in one request, signed and written in chunks; at most 1,000 URLs come back
+ *   inline, larger jobs link to the CSV. `Idempotency-Key` makes a retry replay the first answer.
+ * - `GET …/codes` (JSON summary, or `?format=csv[&job=…]` streamed), `GET …/codes/jobs/{jobId}`.
+ * A producer reaches only their own batches, an officer those inside their area; others get 404.
+ */
+const codes: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (app, opts) => {
+  const origin = normaliseOrigin(opts.config.publicBaseUrl);
+  if (origin === null) throw new Error('PUBLIC_BASE_URL is not an http(s) origin');
+  const base = (batchId: string) => `/api/v1/batches/${batchId}/codes`;
+  const withCsv = (job: JobRow) => ({ ...job, csv: `${base(job.batchId)}?format=csv&job=${job.id}` });
+
+  /** The batch, if the caller may handle its codes; 404 otherwise (never reveal another's batch). */
+  async function visibleBatch(request: FastifyRequest, batchId: string): Promise<BatchForCodes> {
+    const user = currentUser(request);
+    const batch = await findBatchForCodes(app.db, batchId);
+    const visible =
+      batch !== undefined &&
+      (user.role === 'admin' ||
+        (user.role === 'producer' && user.producerId === batch.producerId) ||
+        (user.role === 'officer' &&
+          user.adminUnitId !== null &&
+          (await batchInArea(app.db, batch, user.adminUnitId))));
+    if (!batch || !visible)
+      throw new AppError('not_found', `No batch ${batchId} that you may issue codes for.`);
+    return batch;
+  }
+
+  app.post(
+    '/api/v1/batches/:id/codes',
+    {
+      config: { access: ISSUERS, idempotent: true },
+      schema: {
+        tags: ['codes'],
+        operationId: 'issueCodes',
+        summary: 'Issue the batch code and, when asked, unit codes (signed QR codes)',
+        description:
+          'Refused with 409 `issuance_refused` (and `reason`: batch_recalled, produced_in_future, no_certificate, ' +
+          'certificate_revoked, certificate_expired, not_valid_on_production_date, lot_not_in_code) unless the ' +
+          'product’s certificate is valid on the production date and today.',
+        security: [{ bearerAuth: [] }],
+        params: BatchIdParams,
+        body: IssueCodesBody,
+        response: { 201: named(IssueCodesResult), ...problems(400, 401, 403, 404, 409, 415, 422) },
+      },
+    },
+    async (request, reply) => {
+      const user = currentUser(request);
+      const batch = await visibleBatch(request, request.params.id);
+      const serials = request.body.serials ?? 0;
+      const certs = await productCertificates(app.db, batch.productId);
+      const cert = batchCertificateOf(certs, batch.producedOn);
+      const decision = mayIssueCodes({
+        certificate: cert ? validityOf(cert) : null,
+        batch: { producedOn: batch.producedOn, status: batch.status },
+        today: todayInVietnam(new Date()),
+      });
+      if (!decision.ok) {
+        throw new AppError('issuance_refused', decision.messageEn, {
+          reason: decision.reason,
+          detailVi: decision.message,
+        });
+      }
+      if (!isCodeLot(batch.lot)) {
+        throw new AppError(
+          'issuance_refused',
+          'The lot "." or ".." cannot be written in a URL; rename the lot.',
+          {
+            reason: 'lot_not_in_code',
+            detailVi: 'Số lô "." hoặc ".." không thể ghi trong địa chỉ web; hãy đổi số lô.',
+          },
+        );
+      }
+      const signer = await app.keys.signer();
+      const batchCode = await ensureBatchCode(app.db, batch, signer, origin);
+      let units = null;
+      if (serials > 0) {
+        const started = performance.now();
+        const { job, urls } = await issueUnitCodes(app.dbHandle, batch, signer, origin, serials, user.id);
+        request.log.info(
+          { batchId: batch.id, jobId: job.id, serials, ms: Math.round(performance.now() - started) },
+          'unit codes issued',
+        );
+        units = { job: withCsv(job), urls: urls ?? null };
+      }
+      return reply.code(201).send({ batchId: batch.id, batchCode, units });
+    },
+  );
+
+  app.get(
+    '/api/v1/batches/:id/codes',
+    {
+      config: { access: ISSUERS },
+      schema: {
+        tags: ['codes'],
+        operationId: 'listCodes',
+        summary: 'The codes of a batch: a summary (JSON) or every code as CSV (`?format=csv`, streamed)',
+        security: [{ bearerAuth: [] }],
+        params: BatchIdParams,
+        querystring: ListCodesQuery,
+        description:
+          'With `format=csv` the answer is `text/csv` (columns kind,url,serial,issued_at,kid), streamed; ' +
+          '`job` limits it to one issuance job.',
+        response: { 200: named(BatchCodes), ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const batch = await visibleBatch(request, request.params.id);
+      const { format = 'json', job } = request.query;
+      if (job !== undefined && !(await findJob(app.db, batch.id, job))) {
+        throw new AppError('not_found', `No issuance job ${job} for this batch.`);
+      }
+      if (format === 'csv') {
+        const name = `ocop-codes-${batch.lot}${job ? `-${job.slice(0, 8)}` : ''}.csv`;
+        reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="${name}"`)
+          .header('cache-control', 'no-store');
+        // A stream is sent as is (the JSON schema above describes the default format only).
+        return reply.send(codesCsv(app.db, batch.id, job) as never);
+      }
+      const [batchCode, unitCodes, jobs] = await Promise.all([
+        findBatchCode(app.db, batch.id),
+        unitCodeCount(app.db, batch.id),
+        listJobs(app.db, batch.id),
+      ]);
+      return {
+        batchId: batch.id,
+        batchCode: batchCode ?? null,
+        unitCodes,
+        jobs: jobs.map(withCsv),
+        csv: `${base(batch.id)}?format=csv`,
+      };
+    },
+  );
+
+  app.get(
+    '/api/v1/batches/:id/codes/jobs/:jobId',
+    {
+      config: { access: ISSUERS },
+      schema: {
+        tags: ['codes'],
+        operationId: 'getIssuanceJob',
+        summary: 'Progress of a unit-code issuance job (done of total)',
+        security: [{ bearerAuth: [] }],
+        params: JobParams,
+        response: { 200: named(IssuanceJob), ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const batch = await visibleBatch(request, request.params.id);
+      const job = await findJob(app.db, batch.id, request.params.jobId);
+      if (!job) throw new AppError('not_found', `No issuance job ${request.params.jobId} for this batch.`);
+      return withCsv(job);
+    },
+  );
+
+  if (opts.config.demoMode) {
+    const summary = await issueDemoCodes(app, origin);
+    if (summary.batchCodes > 0) app.log.info(summary, 'demo codes issued');
+  }
+};
+
+export default codes;

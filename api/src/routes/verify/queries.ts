@@ -1,0 +1,379 @@
+import { createHmac, hkdfSync } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import type { Certificate, Database, UaClass } from '@ocop/db';
+import {
+  CLONE_WINDOW_DAYS,
+  certificateStateOn,
+  todayInVietnam,
+  wasValidOn,
+  type CertificateFacts,
+  type LiveRegistry,
+  type ScanHistory,
+  type Verdict,
+} from '@ocop/domain';
+import {
+  batchCertificateOf,
+  currentCertificateOf,
+  productCertificates,
+  unitCodeCount,
+  validityOf,
+} from '../codes/queries.ts';
+
+/** Everything the answer shows about an issued code, read from the registry. */
+export interface CodeRecord {
+  path: string;
+  kind: 'batch' | 'unit';
+  serial: string | null;
+  kid: string;
+  sig: string;
+  issuedAt: string;
+  batch: {
+    id: string;
+    lot: string;
+    producedOn: string;
+    bestBefore: string | null;
+    quantity: string;
+    unit: string;
+    status: 'active' | 'recalled';
+    recallReason: string | null;
+    recalledAt: string | null;
+  };
+  product: {
+    id: string;
+    ref: string;
+    gtin: string | null;
+    nameVi: string;
+    nameEn: string | null;
+    categoryCode: string;
+    category: string | null;
+    imageUrl: string | null;
+    commune: string | null;
+  };
+  producer: {
+    id: string;
+    name: string;
+    kind: string;
+    address: string | null;
+    commune: string | null;
+    phone: string | null;
+    website: string | null;
+  };
+  certificates: Certificate[];
+  units: number;
+}
+
+const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
+
+/** The issued code at `path` with its batch, product and producer, or null when never issued. */
+export async function findCodeRecord(db: Kysely<Database>, path: string): Promise<CodeRecord | null> {
+  const row = await db
+    .selectFrom('codes as c')
+    .innerJoin('batches as b', 'b.id', 'c.batch_id')
+    .innerJoin('products as p', 'p.id', 'b.product_id')
+    .innerJoin('producers as pr', 'pr.id', 'p.producer_id')
+    .leftJoin('admin_units as pu', 'pu.id', 'p.origin_unit_id')
+    .leftJoin('admin_units as au', 'au.id', 'pr.admin_unit_id')
+    .leftJoin('product_categories as pc', (j) =>
+      j.onRef('pc.criteria_set_id', '=', 'p.criteria_set_id').onRef('pc.code', '=', 'p.category_code'),
+    )
+    .select([
+      'c.path',
+      'c.kind',
+      'c.serial',
+      'c.kid',
+      'c.sig',
+      'c.issued_at',
+      'b.id as batch_id',
+      'b.lot',
+      'b.produced_on',
+      'b.best_before',
+      'b.quantity',
+      'b.unit',
+      'b.status as batch_status',
+      'b.recall_reason',
+      'b.recalled_at',
+      'p.id as product_id',
+      'p.public_ref',
+      'p.gtin',
+      'p.name_vi',
+      'p.name_en',
+      'p.category_code',
+      'pc.name_vi as category_name',
+      'p.image_path',
+      'pu.name as product_unit',
+      'pr.id as producer_id',
+      'pr.name as producer_name',
+      'pr.kind as producer_kind',
+      'pr.address_line',
+      'au.name as producer_unit',
+      'pr.phone',
+      'pr.website',
+    ])
+    .where('c.path', '=', path)
+    .executeTakeFirst();
+  if (!row) return null;
+  const [certificates, issuedUnits] = await Promise.all([
+    productCertificates(db, row.product_id),
+    row.kind === 'batch' ? unitCodeCount(db, row.batch_id) : Promise.resolve(0),
+  ]);
+  return {
+    path: row.path,
+    kind: row.kind,
+    serial: row.serial,
+    kid: row.kid,
+    sig: row.sig,
+    issuedAt: iso(row.issued_at)!,
+    batch: {
+      id: row.batch_id,
+      lot: row.lot,
+      producedOn: row.produced_on,
+      bestBefore: row.best_before,
+      quantity: String(row.quantity),
+      unit: row.unit,
+      status: row.batch_status,
+      recallReason: row.recall_reason,
+      recalledAt: iso(row.recalled_at),
+    },
+    product: {
+      id: row.product_id,
+      ref: row.public_ref,
+      gtin: row.gtin,
+      nameVi: row.name_vi,
+      nameEn: row.name_en,
+      categoryCode: row.category_code,
+      category: row.category_name,
+      imageUrl: row.image_path,
+      commune: row.product_unit,
+    },
+    producer: {
+      id: row.producer_id,
+      name: row.producer_name,
+      kind: row.producer_kind,
+      address: row.address_line,
+      commune: row.producer_unit,
+      phone: row.phone,
+      website: row.website,
+    },
+    certificates,
+    // A batch's units: its issued unit codes when it has any, else its quantity (in whole units).
+    units: issuedUnits > 0 ? issuedUnits : Math.max(1, Math.ceil(Number(row.quantity))),
+  };
+}
+
+function facts(c: Certificate): CertificateFacts {
+  return { ...validityOf(c), stars: c.stars };
+}
+
+/** The registry state the pure verifier takes, from an issued code's record (or its absence). */
+export function liveRegistry(record: CodeRecord | null): LiveRegistry {
+  if (record === null) {
+    return { kind: 'live', code: null, batch: null, batchCertificate: null, currentCertificate: null };
+  }
+  const batchCert = batchCertificateOf(record.certificates, record.batch.producedOn);
+  const current = currentCertificateOf(record.certificates);
+  return {
+    kind: 'live',
+    code: { issuedAt: record.issuedAt, kid: record.kid, sig: record.sig },
+    batch: {
+      producedOn: record.batch.producedOn,
+      bestBefore: record.batch.bestBefore,
+      status: record.batch.status,
+      recalledAt: record.batch.recalledAt,
+      units: record.kind === 'batch' ? record.units : null,
+    },
+    batchCertificate: batchCert ? facts(batchCert) : null,
+    currentCertificate: current ? facts(current) : null,
+  };
+}
+
+/** The certificate as the answer shows it: the product's current one, and whether it covered the batch. */
+export function certificateView(record: CodeRecord, now: Date) {
+  const current = currentCertificateOf(record.certificates);
+  const batchCert = batchCertificateOf(record.certificates, record.batch.producedOn);
+  if (!current) return null;
+  const today = todayInVietnam(now);
+  let state: string;
+  try {
+    state = certificateStateOn(validityOf(current), today);
+  } catch {
+    state = 'unknown';
+  }
+  return {
+    id: current.id,
+    stars: current.stars,
+    level: current.level,
+    authority: current.authority,
+    decisionNo: current.decision_no,
+    decisionDate: current.decision_date,
+    validFrom: current.valid_from,
+    validTo: current.valid_to,
+    status: current.status,
+    state,
+    revocationReason: current.revocation_reason,
+    revokedAt: iso(current.revoked_at),
+    madeWhileValid: batchCert ? wasValidOn(validityOf(batchCert), record.batch.producedOn) : null,
+    starsWhenMade: batchCert ? batchCert.stars : null,
+  };
+}
+
+export async function batchZones(db: Kysely<Database>, batchId: string) {
+  const rows = await db
+    .selectFrom('batch_zones as bz')
+    .innerJoin('raw_material_zones as z', 'z.id', 'bz.zone_id')
+    .leftJoin('admin_units as au', 'au.id', 'z.admin_unit_id')
+    .select([
+      'z.scheme',
+      'z.code',
+      'z.issuer',
+      'z.name',
+      'z.crop_or_species',
+      'z.area_ha',
+      'z.status',
+      'au.name as commune',
+    ])
+    .where('bz.batch_id', '=', batchId)
+    .orderBy('z.code')
+    .execute();
+  return rows.map((z) => ({
+    scheme: z.scheme,
+    code: z.code,
+    issuer: z.issuer,
+    name: z.name,
+    cropOrSpecies: z.crop_or_species,
+    areaHa: z.area_ha === null ? null : String(z.area_ha),
+    status: z.status,
+    commune: z.commune,
+  }));
+}
+
+export async function batchEvents(db: Kysely<Database>, batchId: string) {
+  const rows = await db
+    .selectFrom('batch_events')
+    .select(['type', 'occurred_at', 'place', 'actor', 'note'])
+    .where('batch_id', '=', batchId)
+    .orderBy('occurred_at')
+    .orderBy('recorded_at')
+    .limit(200)
+    .execute();
+  return rows.map((e) => ({
+    type: e.type,
+    occurredAt: iso(e.occurred_at),
+    place: e.place,
+    actor: e.actor,
+    note: e.note,
+  }));
+}
+
+export interface PastScans {
+  total: number;
+  first: string | null;
+  last: string | null;
+  devices: number;
+  areas: number;
+  seenDevice: boolean;
+  seenArea: boolean;
+}
+
+/**
+ * Earlier verified scans of a code: all-time count and dates, distinct devices and areas within
+ * the clone window, and whether this device and area were among them.
+ */
+export async function pastScans(
+  db: Kysely<Database>,
+  path: string,
+  deviceHash: string | null,
+  area: string | null,
+): Promise<PastScans> {
+  const since = sql`now() - make_interval(days => ${CLONE_WINDOW_DAYS})`;
+  const { rows } = await sql<{
+    total: number;
+    first: Date | string | null;
+    last: Date | string | null;
+    devices: number;
+    areas: number;
+    seen_device: boolean | null;
+    seen_area: boolean | null;
+  }>`
+    select count(*)::int as total, min(scanned_at) as first, max(scanned_at) as last,
+      count(distinct device_hash) filter (where scanned_at >= ${since})::int as devices,
+      count(distinct area) filter (where scanned_at >= ${since})::int as areas,
+      coalesce(bool_or(device_hash = ${deviceHash} and scanned_at >= ${since}), false) as seen_device,
+      coalesce(bool_or(area = ${area} and scanned_at >= ${since}), false) as seen_area
+    from scans where path = ${path} and signed`.execute(db);
+  const r = rows[0];
+  return {
+    total: Number(r?.total ?? 0),
+    first: iso(r?.first ?? null),
+    last: iso(r?.last ?? null),
+    devices: Number(r?.devices ?? 0),
+    areas: Number(r?.areas ?? 0),
+    seenDevice: r?.seen_device === true,
+    seenArea: r?.seen_area === true,
+  };
+}
+
+/** The history the verifier weighs: earlier scans plus this one. */
+export function withThisScan(
+  past: PastScans,
+  deviceHash: string | null,
+  area: string | null,
+  now: Date,
+): ScanHistory & { last: string } {
+  return {
+    totalScans: past.total + 1,
+    firstScannedAt: past.first ?? now.toISOString(),
+    last: now.toISOString(),
+    distinctDevices: past.devices + (deviceHash !== null && !past.seenDevice ? 1 : 0),
+    distinctAreas: past.areas + (area !== null && !past.seenArea ? 1 : 0),
+  };
+}
+
+/** A keyed hash of the client's device id: stable per device, useless without the server's key. */
+export function deviceHasher(keyEncryptionKey: Buffer): (deviceId: string) => string {
+  const key = Buffer.from(hkdfSync('sha256', keyEncryptionKey, 'ocop-trace', 'scan device id v1', 32));
+  return (deviceId) => createHmac('sha256', key).update(deviceId, 'utf8').digest('hex');
+}
+
+/** A coarse class of the client from its User-Agent (the header itself is not stored). */
+export function uaClass(ua: string | undefined): UaClass | null {
+  if (!ua) return null;
+  if (/bot|crawler|spider|curl|wget|python|autocannon|httpie|postman/i.test(ua)) return 'bot';
+  if (/android/i.test(ua)) return 'android';
+  if (/iphone|ipad|ipod|ios/i.test(ua)) return 'ios';
+  if (/windows|macintosh|linux|cros/i.test(ua)) return 'desktop';
+  return 'other';
+}
+
+export async function recordScan(
+  db: Kysely<Database>,
+  scan: {
+    path: string;
+    verdict: Verdict;
+    signed: boolean;
+    deviceHash: string | null;
+    area: string | null;
+    location: { lat: number; lng: number } | null;
+    uaClass: UaClass | null;
+  },
+): Promise<void> {
+  await db
+    .insertInto('scans')
+    .values({
+      path: scan.path,
+      verdict: scan.verdict,
+      signed: scan.signed,
+      device_hash: scan.deviceHash,
+      area: scan.area,
+      location_consent: scan.location !== null,
+      lat: scan.location === null ? null : scan.location.lat.toFixed(5),
+      lng: scan.location === null ? null : scan.location.lng.toFixed(5),
+      ua_class: scan.uaClass,
+    })
+    .execute();
+}
+
+/** Origins codes were printed for: the configured one and any earlier one found among codes. */
+export async function printedOrigins(db: Kysely<Database>): Promise<string[]> {
+  const rows = await db.selectFrom('codes').select('origin').where('kind', '=', 'batch').distinct().execute();
+  return rows.map((r) => r.origin);
+}
