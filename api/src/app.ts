@@ -71,6 +71,9 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
+    // Migrations and the demo seed on the embedded PGlite can take longer than avvio's default
+    // 10 s per plugin on a busy two-core machine; a slow start must not be a failed start.
+    pluginTimeout: 120_000,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
