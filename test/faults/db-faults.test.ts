@@ -17,7 +17,9 @@ import {
   type Outcome,
   type ServerProcess,
 } from './support.ts';
-import { auditEntries, reportsWorkload, type Workload } from './workloads.ts';
+import { addDays, todayInVietnam } from '@ocop/domain';
+import { makeCertificate, makeProduct, makeZone } from '../helpers/factories.ts';
+import { auditEntries, batchesWorkload, reportsWorkload, type BatchFixture } from './workloads.ts';
 
 /**
  * Faults on the machine's real PostgreSQL (issue 8 §5; reliability.md D02, D07, R01): the real
@@ -26,11 +28,18 @@ import { auditEntries, reportsWorkload, type Workload } from './workloads.ts';
  * (they touch only their own database, so they are safe beside other test files); the PostgreSQL
  * restart itself is in test/faults/serial and runs alone (`npm run test:faults`).
  */
+function countBy(values: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[v] = (out[v] ?? 0) + 1;
+  return out;
+}
+
 describe.runIf(Boolean(BASE_URL))('database faults on the real PostgreSQL', () => {
   let fresh: Awaited<ReturnType<typeof freshDatabase>>;
   let server: ServerProcess;
   let handle: DbHandle;
   let authorization = '';
+  let fixture: BatchFixture;
 
   beforeAll(async () => {
     fresh = await freshDatabase();
@@ -52,6 +61,14 @@ describe.runIf(Boolean(BASE_URL))('database faults on the real PostgreSQL', () =
     });
     expect(res.status).toBe(200);
     authorization = `Bearer ${((await res.json()) as { access_token: string }).access_token}`;
+    const product = await makeProduct(handle.db);
+    await makeCertificate(handle.db, product.id);
+    const [z1, z2] = [await makeZone(handle.db), await makeZone(handle.db)];
+    fixture = {
+      productId: product.id,
+      zoneIds: [z1.id, z2.id],
+      producedOn: addDays(todayInVietnam(new Date()), -2),
+    };
   }, 90_000);
 
   afterAll(async () => {
@@ -60,8 +77,11 @@ describe.runIf(Boolean(BASE_URL))('database faults on the real PostgreSQL', () =
     await fresh?.drop();
   });
 
-  /** Writes of the workload, plus an authenticated read and the health check, in rotation. */
-  function mixed(workload: Workload) {
+  /**
+   * Registry writes (batches: one transaction of many rows) and consumer reports (single rows),
+   * plus an authenticated read and the health check, in rotation.
+   */
+  function mixed(batches: ReturnType<typeof batchesWorkload>, reports: ReturnType<typeof reportsWorkload>) {
     return (i: number) => {
       if (i % 4 === 3) {
         return {
@@ -71,7 +91,7 @@ describe.runIf(Boolean(BASE_URL))('database faults on the real PostgreSQL', () =
         };
       }
       if (i % 8 === 6) return { url: `${server.origin}/api/health`, init: {}, sent: { read: 'health' } };
-      return workload.request(i);
+      return i % 2 === 0 ? batches.request(i) : reports.request(i);
     };
   }
 
@@ -85,11 +105,12 @@ describe.runIf(Boolean(BASE_URL))('database faults on the real PostgreSQL', () =
   }
 
   it('D02: backends terminated in a loop under load — 503 fast with Retry-After, the process stays up, it recovers, nothing is lost', async () => {
-    const workload = reportsWorkload(server.origin);
+    const reports = reportsWorkload(server.origin);
+    const batches = batchesWorkload(server.origin, authorization, fixture);
     let stop = false;
     let killed = 0;
     let rounds = 0;
-    const loadDone = load(6, () => stop, mixed(workload));
+    const loadDone = load(6, () => stop, mixed(batches, reports));
     await sleep(500);
     const until = Date.now() + 3_000;
     while (Date.now() < until) {
@@ -102,19 +123,29 @@ describe.runIf(Boolean(BASE_URL))('database faults on the real PostgreSQL', () =
     expect(server.alive(), server.output()).toBe(true);
     const recoveredMs = await waitHealthy(server.origin, 10_000);
     // After the faults, without any restart, every request succeeds again.
-    stop = false;
     let n = 0;
     const after = await load(
       4,
       () => n++ >= 40,
-      (i) => workload.request(100_000 + i),
+      (i) => (i % 2 ? reports.request(100_000 + i) : batches.request(100_000 + i)),
     );
-    stop = true;
     expect(byStatus(after)).toEqual({ 201: after.length });
+    // A failed batch re-sent with its Idempotency-Key is never created twice (verify below). The
+    // retry of a batch whose commit happened but whose answer was lost gets a 409 (the key's claim
+    // or the lot is taken), not the replayed 201: the idempotency record is written outside the
+    // batch's transaction (docs/security.md, D04).
+    const retried = await batches.retryFailed(during);
+    const retryCodes = retried.map((o) =>
+      o.status === 201 ? '201' : `${o.status} ${(o.body as { code?: string }).code}`,
+    );
+    expect(retryCodes.filter((c) => !/^(201|409 (conflict|idempotency_in_progress))$/.test(c))).toEqual([]);
 
     expectOnlyOkOr503(during);
     expect(killed).toBeGreaterThan(0);
-    const checks = await workload.verify(handle.db, [...during, ...after]);
+    const checks = [
+      ...(await batches.verify(handle.db, [...during, ...after, ...retried])),
+      ...(await reports.verify(handle.db, [...during, ...after])),
+    ];
     const chain = await verifyAuditChain(handle.db);
     expect(chain).toMatchObject({ ok: true });
     expect(server.alive()).toBe(true);
@@ -124,7 +155,7 @@ describe.runIf(Boolean(BASE_URL))('database faults on the real PostgreSQL', () =
       `load during faults: ${during.length} requests ${JSON.stringify(byStatus(during))}, p50 ${p(during, 0.5)} ms, p99 ${p(during, 0.99)} ms`,
       `503 answers: ${s503.length}, all with Retry-After, slowest ${Math.round(Math.max(0, ...s503.map((o) => o.ms)))} ms (< 3000)`,
       `no other status, no hang; server process alive; healthy again after ${Math.round(recoveredMs)} ms without a restart`,
-      `after recovery: ${after.length}/${after.length} writes 201`,
+      `after recovery: ${after.length}/${after.length} writes 201; ${retried.length} failed batches re-sent with their Idempotency-Key: ${JSON.stringify(countBy(retryCodes))}`,
       ...checks,
       `audit chain verifies (${await auditEntries(handle.db)} entries)`,
     ]);

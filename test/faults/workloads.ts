@@ -75,6 +75,135 @@ export function reportsWorkload(origin: string): Workload {
   };
 }
 
+export interface BatchFixture {
+  productId: string;
+  zoneIds: [string, string];
+  producedOn: string;
+}
+
+/**
+ * Batch creation (POST /api/v1/batches): one transaction writes the batch, its two zones, its two
+ * events and their audit entries, so a fault mid-way must leave all of it or none. Every request
+ * carries its own Idempotency-Key; `retryFailed` re-sends the failed ones with the same key, which
+ * must create each batch exactly once (D04: a commit whose answer was lost is replayed, not
+ * repeated).
+ */
+export function batchesWorkload(
+  origin: string,
+  authorization: string,
+  fixture: BatchFixture,
+): Workload & { retryFailed(outcomes: Outcome[]): Promise<Outcome[]> } {
+  const run = randomBytes(3).toString('hex');
+  const build = (i: number) => {
+    const body = {
+      productId: fixture.productId,
+      lot: `F${run}-${i}`,
+      producedOn: fixture.producedOn,
+      quantity: 100 + (i % 50),
+      unit: 'kg',
+      zones: [{ zoneId: fixture.zoneIds[0], quantity: 60, unit: 'kg' }, { zoneId: fixture.zoneIds[1] }],
+      events: [
+        { type: 'harvest', occurredAt: `${fixture.producedOn}T06:00:00+07:00`, place: 'Lý Sơn' },
+        { type: 'packaging', occurredAt: `${fixture.producedOn}T15:00:00+07:00`, note: `fault ${i}` },
+      ],
+    };
+    return {
+      url: `${origin}/api/v1/batches`,
+      init: {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization,
+          'idempotency-key': `fault-${run}-${i}`,
+        },
+        body: JSON.stringify(body),
+      },
+      sent: body,
+    };
+  };
+  const isBatch = (o: Outcome) => typeof (o.sent as { lot?: unknown }).lot === 'string';
+  return {
+    name: 'POST /api/v1/batches',
+    request: build,
+    async retryFailed(outcomes) {
+      const again: Outcome[] = [];
+      for (const o of outcomes.filter((x) => isBatch(x) && x.status !== 201)) {
+        const i = Number((o.sent as { lot: string }).lot.split('-').at(-1));
+        const { url, init, sent } = build(i);
+        const started = performance.now();
+        const res = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+        again.push({
+          status: res.status,
+          ms: performance.now() - started,
+          retryAfter: res.headers.get('retry-after'),
+          body: (await res.json()) as unknown,
+          sent,
+        });
+      }
+      return again;
+    },
+    async verify(db, all) {
+      const outcomes = all.filter(isBatch);
+      const prefix = `F${run}-`;
+      const batches = await db
+        .selectFrom('batches')
+        .select(['id', 'lot', 'quantity'])
+        .where('lot', 'like', `${prefix}%`)
+        .execute();
+      const ids = batches.map((b) => b.id);
+      const zoneRows = ids.length
+        ? await db.selectFrom('batch_zones').select(['batch_id']).where('batch_id', 'in', ids).execute()
+        : [];
+      const eventRows = ids.length
+        ? await db.selectFrom('batch_events').select(['batch_id']).where('batch_id', 'in', ids).execute()
+        : [];
+      const audited = ids.length
+        ? await db
+            .selectFrom('audit_log')
+            .select(['entity', 'entity_id'])
+            .where('action', '=', 'insert')
+            .where('entity', 'in', ['batches', 'batch_zones'])
+            .where('entity_id', 'in', ids)
+            .execute()
+        : [];
+      const count = (rows: { batch_id: string }[], id: string) =>
+        rows.filter((r) => r.batch_id === id).length;
+      for (const b of batches) {
+        if (count(zoneRows, b.id) !== 2 || count(eventRows, b.id) !== 2)
+          throw new Error(
+            `batch ${b.lot} is partial: ${count(zoneRows, b.id)} zones, ${count(eventRows, b.id)} events`,
+          );
+        const entries = audited.filter((a) => a.entity_id === b.id);
+        if (
+          entries.filter((a) => a.entity === 'batches').length !== 1 ||
+          entries.filter((a) => a.entity === 'batch_zones').length !== 2
+        )
+          throw new Error(`batch ${b.lot} lacks its audit entries`);
+      }
+      const byLot = new Map(batches.map((b) => [b.lot, b]));
+      if (byLot.size !== batches.length) throw new Error('a lot is stored twice');
+      const ok = outcomes.filter((o) => o.status === 201);
+      for (const o of ok) {
+        const sent = o.sent as { lot: string; quantity: number };
+        const row = byLot.get(sent.lot);
+        const id = (o.body as { id?: string }).id;
+        if (!row || row.id !== id)
+          throw new Error(`batch ${sent.lot} answered 201 but is not stored as answered`);
+        if (Number(row.quantity) !== sent.quantity)
+          throw new Error(`batch ${sent.lot} stored a different quantity`);
+      }
+      const sentLots = new Set(outcomes.map((o) => (o.sent as { lot: string }).lot));
+      if (batches.some((b) => !sentLots.has(b.lot))) throw new Error('a batch is stored that was never sent');
+      const okLots = new Set(ok.map((o) => (o.sent as { lot: string }).lot));
+      const unanswered = batches.filter((b) => !okLots.has(b.lot)).length;
+      return [
+        `${okLots.size} batches answered 201, each stored as answered with its 2 zones, 2 events and audit entries`,
+        `${batches.length} batches stored in all; ${unanswered} committed without a 2xx answer (a lost answer), none partial, no lot twice`,
+      ];
+    },
+  };
+}
+
 /** Total audit entries, for the report. */
 export async function auditEntries(db: Kysely<Database>): Promise<number> {
   const { rows } = await sql<{ n: number }>`select count(*)::int as n from audit_log`.execute(db);
