@@ -96,7 +96,9 @@ function listFiles(dir: string): string[] {
   return out.sort();
 }
 
-function cacheControl(urlPath: string): string {
+function cacheControl(served: string): string {
+  // A precompressed twin (x.js.br) is served under the name of its original.
+  const urlPath = served.replace(/\.(?:br|gz)$/, '');
   if (urlPath.startsWith('/_astro/')) return 'public, max-age=31536000, immutable';
   // The service worker must be re-checked on every visit, or an old one would live for a day.
   if (urlPath === '/sw.js') return 'no-cache';
