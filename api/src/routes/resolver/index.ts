@@ -199,13 +199,47 @@ const resolver: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async 
     return contexts;
   }
 
+  /**
+   * Hand a browser the site's verification page for this URL. `status` other than 200 is forced
+   * on the page's response: a malformed code still shows the page (which tells the consumer the
+   * code is not genuine) but with the 400 a GS1 resolver owes ("never 200 for an error").
+   */
+  async function renderPage(request: FastifyRequest, reply: FastifyReply, link: string | null, status = 200) {
+    const raw = reply.raw;
+    // The page gets the site's CSP from renderSite; the API's `default-src 'none'` would break it.
+    raw.removeHeader('content-security-policy');
+    setPublicCorsHeaders(reply, true);
+    if (link) raw.setHeader('link', link);
+    raw.setHeader('vary', 'Accept, Accept-Language');
+    if (status !== 200) {
+      const writeHead = raw.writeHead.bind(raw) as (code: number, ...rest: unknown[]) => typeof raw;
+      const forced = (code: number, ...rest: unknown[]) => writeHead(code === 200 ? status : code, ...rest);
+      raw.writeHead = forced;
+    }
+    return app.renderSite(request, reply);
+  }
+
   async function resolve(request: FastifyRequest, reply: FastifyReply) {
     const { path, query } = splitUrl(request.url);
-    const parsed = parseResolverPath(path);
-    if (!parsed.ok) throw new AppError('invalid_digital_link', parsed.reason);
     const params = new URLSearchParams(query);
-    const badAttribute = checkDataAttributes(params);
-    if (badAttribute) throw new AppError('invalid_digital_link', badAttribute);
+    const linkTypeParam = params.get('linkType');
+    let requested: RequestedLinkType | null = linkTypeParam === null ? null : parseLinkType(linkTypeParam);
+    const accept = request.headers.accept;
+    if (requested === null) {
+      const best = preferredMediaType(accept, NEGOTIATED);
+      if (best !== null && best !== 'text/html') requested = { kind: 'linkset' };
+    }
+    // A browser when nothing asks for links: the verification page is the default link.
+    const wantsPage = requested === null;
+    const hasSite = app.hasDecorator('renderSite');
+    reply.header('vary', 'Accept, Accept-Language');
+
+    const parsed = parseResolverPath(path);
+    const invalid = parsed.ok ? checkDataAttributes(params) : parsed.reason;
+    if (!parsed.ok || invalid !== null) {
+      if (wantsPage && hasSite) return renderPage(request, reply, null, 400);
+      throw new AppError('invalid_digital_link', invalid ?? undefined);
+    }
 
     const self = `${origin}${parsed.value.levels[0]?.path ?? path}`;
     const linksetHref = `${self}?linkType=linkset`;
@@ -217,30 +251,10 @@ const resolver: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async 
         title: { vi: 'Danh sách liên kết của mã này', en: 'Links of this identifier (linkset)' },
       },
     ]);
-    reply.header('vary', 'Accept, Accept-Language');
-
-    const linkTypeParam = params.get('linkType');
-    let requested: RequestedLinkType | null = linkTypeParam === null ? null : parseLinkType(linkTypeParam);
-    const accept = request.headers.accept;
-    if (requested === null) {
-      const best = preferredMediaType(accept, NEGOTIATED);
-      if (best !== null && best !== 'text/html') requested = { kind: 'linkset' };
-    }
 
     if (requested === null) {
-      // A browser: the verification page is the default link and lives at this very URL.
-      if (!app.hasDecorator('renderSite')) {
-        return reply
-          .header('link', selfLink)
-          .type('text/html; charset=utf-8')
-          .send(fallbackPage(linksetHref));
-      }
-      // The page gets the site's CSP from renderSite; the API's `default-src 'none'` would break it.
-      reply.raw.removeHeader('content-security-policy');
-      setPublicCorsHeaders(reply, true);
-      reply.raw.setHeader('link', selfLink);
-      reply.raw.setHeader('vary', 'Accept, Accept-Language');
-      return app.renderSite(request, reply);
+      if (hasSite) return renderPage(request, reply, selfLink);
+      return reply.header('link', selfLink).type('text/html; charset=utf-8').send(fallbackPage(linksetHref));
     }
 
     const contexts = await linkContexts(parsed.value);

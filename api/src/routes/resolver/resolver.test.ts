@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, toGtin14 } from '@ocop/domain';
+import { siteBuilt } from '../../plugins/site.ts';
 import { buildTestApp, type TestApp } from '../../../../test/helpers/app.ts';
 import {
   makeBatch,
@@ -367,5 +368,42 @@ describe('recall status', () => {
     expect(
       (await t.app.inject({ url: `/api/v1/batches/${crypto.randomUUID()}/recall-status` })).statusCode,
     ).toBe(404);
+  });
+});
+
+describe.skipIf(!siteBuilt())('with the built site', () => {
+  let site: TestApp;
+  beforeAll(async () => {
+    site = await buildTestApp({ serveSite: true });
+  });
+  afterAll(async () => site?.close());
+
+  it('a browser gets the verification page with the site CSP, the linkset Link and CORS', async () => {
+    const res = await site.app.inject({
+      url: `/01/${gtin}/10/${lot}?k=ABCDEFGH&s=x`,
+      headers: { accept: BROWSER },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(String(res.headers['content-security-policy'])).toContain("script-src 'self'");
+    expect(res.headers.link).toContain('rel="linkset"');
+    expect(res.headers['access-control-allow-origin']).toBe('*');
+  });
+
+  it('a malformed code shows the page to a browser, with status 400; machines get problem+json', async () => {
+    const url = `/01/${gtin.slice(0, 13)}${(Number(gtin.slice(13)) + 1) % 10}/10/${lot}?k=ABCDEFGH&s=x`;
+    const browser = await site.app.inject({ url, headers: { accept: BROWSER } });
+    expect(browser.statusCode).toBe(400);
+    expect(browser.headers['content-type']).toMatch(/^text\/html/);
+    const machine = await site.app.inject({ url, headers: { accept: 'application/linkset+json' } });
+    expect(machine.statusCode).toBe(400);
+    expect(machine.headers['content-type']).toMatch(/^application\/problem\+json/);
+  });
+
+  it('machines still get linksets and redirects', async () => {
+    const res = await site.app.inject({ url: `${lotPath}?linkType=gs1:traceability` });
+    expect(res.statusCode).toBe(307);
+    const ls = await site.app.inject({ url: lotPath, headers: { accept: 'application/linkset+json' } });
+    expect(ls.statusCode).toBe(200);
   });
 });
