@@ -52,7 +52,7 @@ const MATRIX: Record<string, Access> = {
   'PATCH /api/v1/products/:id': ['admin', 'officer', 'producer'],
   // certificates (routes/certificates)
   'POST /api/v1/certificates': ['admin', 'officer'],
-  'GET /api/v1/certificates/renewals': ['admin', 'officer', 'producer'],
+  'GET /api/v1/certificates/renewals': ['admin', 'officer', 'producer', 'inspector'],
   'GET /api/v1/certificates/:id': 'public',
   'POST /api/v1/certificates/:id/revoke': ['admin', 'officer'],
   // raw-material zones (routes/zones)

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { addDays } from '@ocop/domain';
 import { buildTestApp, createUser, type TestApp } from '../../../../test/helpers/app.ts';
 import { makeBatch, makeProducer, makeProduct, makeZone, today } from '../../../../test/helpers/factories.ts';
@@ -226,6 +227,31 @@ describe('POST /api/v1/batches', () => {
     expect(bad.statusCode).toBe(409);
     const fixed = await post(userA, '/api/v1/batches', body({ lot: 'IDEM-4' }), key2);
     expect(fixed.statusCode).toBe(201);
+
+    // While the first request runs, a retry is told to wait; a claim abandoned for over a minute
+    // (the process died mid-request) is taken over by the retry.
+    await t.app.db
+      .updateTable('idempotency_keys')
+      .set({ status: null, response: null })
+      .where('user_id', '=', userA.id)
+      .where('key', '=', key['idempotency-key'])
+      .execute();
+    const busy = await post(userA, '/api/v1/batches', body({ lot: 'IDEM-1' }), key);
+    expect(busy.statusCode).toBe(409);
+    expect(busy.json().code).toBe('idempotency_in_progress');
+    await sql`update idempotency_keys set created_at = now() - interval '2 minutes'
+      where user_id = ${userA.id} and key = ${key['idempotency-key']}`.execute(t.app.db);
+    const takeover = await post(userA, '/api/v1/batches', body({ lot: 'IDEM-1' }), key);
+    // The retry ran the handler again: the lot exists by now, so it fails and releases the key.
+    expect(takeover.statusCode).toBe(409);
+    expect(takeover.json().code).toBe('conflict');
+    const left = await t.app.db
+      .selectFrom('idempotency_keys')
+      .select('key')
+      .where('user_id', '=', userA.id)
+      .where('key', '=', key['idempotency-key'])
+      .execute();
+    expect(left).toEqual([]);
 
     const malformed = await post(userA, '/api/v1/batches', body({ lot: 'IDEM-5' }), {
       'idempotency-key': 'a b',

@@ -14,6 +14,7 @@ let officerProvince: User;
 let officerSaHuynh: User;
 let producerX: User;
 let producerY: User;
+let inspector: User;
 /** Made in Măng Đen (Kon Tum until 30/06/2025), producer in Lý Sơn. */
 let konTum: string;
 /** Made in Sa Huỳnh, no certificate at first. */
@@ -52,6 +53,7 @@ beforeAll(async () => {
   officerSaHuynh = await createUser(t.app, 'officer', { adminUnitId: 'qng-2025-sa-huynh' });
   producerX = await createUser(t.app, 'producer', { producerId: x.id });
   producerY = await createUser(t.app, 'producer', { producerId: y.id });
+  inspector = await createUser(t.app, 'inspector');
 });
 afterAll(async () => t?.close());
 
@@ -373,11 +375,12 @@ describe('GET /api/v1/certificates/renewals', () => {
     expect(await renewals(admin, '?withinDays=5')).toEqual([]);
   });
 
-  it('keeps each role to its own: producer, officer by area', async () => {
+  it('keeps each role to its own: producer, officer by area; the inspector reads all', async () => {
     expect(await renewals(producerX)).toEqual([due]);
     expect(await renewals(producerY)).toEqual([]);
     expect(await renewals(officerLySon)).toEqual([due]);
     expect(await renewals(officerSaHuynh)).toEqual([]);
+    expect(await renewals(inspector)).toEqual([due]);
   });
 
   it('refuses a window beyond a year and unknown parameters', async () => {

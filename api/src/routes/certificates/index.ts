@@ -186,11 +186,12 @@ const certificates: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/v1/certificates/renewals',
     {
-      config: { access: ['admin', 'officer', 'producer'] },
+      config: { access: ['admin', 'officer', 'producer', 'inspector'] },
       schema: {
         tags: ['certificates'],
         operationId: 'listRenewals',
-        summary: 'Active certificates whose last valid day falls within withinDays (default 30)',
+        summary:
+          'Active certificates whose last valid day falls within withinDays (default 30): all (admin, inspector), your area (officer), your own (producer)',
         security: bearer,
         querystring: RenewalQuery,
         response: { 200: named(RenewalList), ...errors(400, 401, 403) },
