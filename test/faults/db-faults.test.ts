@@ -2,7 +2,6 @@ import { connect } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, verifyAuditChain, type DbHandle } from '@ocop/db';
-import { hashPassword } from '../../api/src/auth/passwords.ts';
 import {
   BASE_URL,
   byStatus,
@@ -17,16 +16,15 @@ import {
   type Outcome,
   type ServerProcess,
 } from './support.ts';
-import { addDays, todayInVietnam } from '@ocop/domain';
-import { makeCertificate, makeProduct, makeZone } from '../helpers/factories.ts';
-import { auditEntries, batchesWorkload, reportsWorkload, type BatchFixture } from './workloads.ts';
+import { auditEntries, mix, prepare, reportsWorkload, type Prepared } from './workloads.ts';
 
 /**
- * Faults on the machine's real PostgreSQL (issue 8 §5; reliability.md D02, D07, R01): the real
- * server runs as a child process against a fresh database, under a loopback load, while a
- * superuser session terminates its backends. These run in the PostgreSQL pass of `npm test`
- * (they touch only their own database, so they are safe beside other test files); the PostgreSQL
- * restart itself is in test/faults/serial and runs alone (`npm run test:faults`).
+ * Faults on the machine's real PostgreSQL (issue 8 §5; reliability.md D02, D04, D07, R01): the real
+ * server runs as a child process against a fresh database, under a loopback load of batch
+ * creation, code issuance, verification, reports and reads, while a superuser session terminates
+ * its backends. These run in the PostgreSQL pass of `npm test` (they touch only their own
+ * database, so they are safe beside other test files); the PostgreSQL restart itself is in
+ * test/faults/serial and runs alone (`npm run test:faults`).
  */
 function countBy(values: string[]): Record<string, number> {
   const out: Record<string, number> = {};
@@ -38,37 +36,13 @@ describe.runIf(Boolean(BASE_URL))('database faults on the real PostgreSQL', () =
   let fresh: Awaited<ReturnType<typeof freshDatabase>>;
   let server: ServerProcess;
   let handle: DbHandle;
-  let authorization = '';
-  let fixture: BatchFixture;
+  let prepared: Prepared;
 
   beforeAll(async () => {
     fresh = await freshDatabase();
     server = await startServer({ DATABASE_URL: fresh.url, TRUSTED_PROXIES: '127.0.0.1' });
     handle = createDb({ databaseUrl: fresh.url, poolSize: 2 });
-    await handle.db
-      .insertInto('users')
-      .values({
-        email: 'fault-admin@test.ocop.vn',
-        password_hash: await hashPassword('fault-test-password'),
-        display_name: 'Fault admin',
-        role: 'admin',
-      })
-      .execute();
-    const res = await fetch(`${server.origin}/api/v1/auth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'fault-admin@test.ocop.vn', password: 'fault-test-password' }),
-    });
-    expect(res.status).toBe(200);
-    authorization = `Bearer ${((await res.json()) as { access_token: string }).access_token}`;
-    const product = await makeProduct(handle.db);
-    await makeCertificate(handle.db, product.id);
-    const [z1, z2] = [await makeZone(handle.db), await makeZone(handle.db)];
-    fixture = {
-      productId: product.id,
-      zoneIds: [z1.id, z2.id],
-      producedOn: addDays(todayInVietnam(new Date()), -2),
-    };
+    prepared = await prepare(server.origin, handle.db);
   }, 90_000);
 
   afterAll(async () => {
@@ -76,24 +50,6 @@ describe.runIf(Boolean(BASE_URL))('database faults on the real PostgreSQL', () =
     await handle?.close();
     await fresh?.drop();
   });
-
-  /**
-   * Registry writes (batches: one transaction of many rows) and consumer reports (single rows),
-   * plus an authenticated read and the health check, in rotation.
-   */
-  function mixed(batches: ReturnType<typeof batchesWorkload>, reports: ReturnType<typeof reportsWorkload>) {
-    return (i: number) => {
-      if (i % 4 === 3) {
-        return {
-          url: `${server.origin}/api/v1/me`,
-          init: { headers: { authorization } },
-          sent: { read: 'me' },
-        };
-      }
-      if (i % 8 === 6) return { url: `${server.origin}/api/health`, init: {}, sent: { read: 'health' } };
-      return i % 2 === 0 ? batches.request(i) : reports.request(i);
-    };
-  }
 
   function expectOnlyOkOr503(outcomes: Outcome[]) {
     const bad = outcomes.filter((o) => ![200, 201, 503].includes(o.status));
@@ -105,12 +61,15 @@ describe.runIf(Boolean(BASE_URL))('database faults on the real PostgreSQL', () =
   }
 
   it('D02: backends terminated in a loop under load — 503 fast with Retry-After, the process stays up, it recovers, nothing is lost', async () => {
-    const reports = reportsWorkload(server.origin);
-    const batches = batchesWorkload(server.origin, authorization, fixture);
+    const m = mix(server.origin, prepared);
     let stop = false;
     let killed = 0;
     let rounds = 0;
-    const loadDone = load(6, () => stop, mixed(batches, reports));
+    const loadDone = load(
+      6,
+      () => stop,
+      (i) => m.request(i),
+    );
     await sleep(500);
     const until = Date.now() + 3_000;
     while (Date.now() < until) {
@@ -127,14 +86,14 @@ describe.runIf(Boolean(BASE_URL))('database faults on the real PostgreSQL', () =
     const after = await load(
       4,
       () => n++ >= 40,
-      (i) => (i % 2 ? reports.request(100_000 + i) : batches.request(100_000 + i)),
+      (i) => [m.reports, m.batches, m.issuance][i % 3]!.request(100_000 + i),
     );
     expect(byStatus(after)).toEqual({ 201: after.length });
-    // A failed batch re-sent with its Idempotency-Key is never created twice (verify below). The
+    // A failed batch re-sent with its Idempotency-Key is never created twice (verified below). The
     // retry of a batch whose commit happened but whose answer was lost gets a 409 (the key's claim
     // or the lot is taken), not the replayed 201: the idempotency record is written outside the
     // batch's transaction (docs/security.md, D04).
-    const retried = await batches.retryFailed(during);
+    const retried = await m.batches.retryFailed(during);
     const retryCodes = retried.map((o) =>
       o.status === 201 ? '201' : `${o.status} ${(o.body as { code?: string }).code}`,
     );
@@ -142,12 +101,8 @@ describe.runIf(Boolean(BASE_URL))('database faults on the real PostgreSQL', () =
 
     expectOnlyOkOr503(during);
     expect(killed).toBeGreaterThan(0);
-    const checks = [
-      ...(await batches.verify(handle.db, [...during, ...after, ...retried])),
-      ...(await reports.verify(handle.db, [...during, ...after])),
-    ];
-    const chain = await verifyAuditChain(handle.db);
-    expect(chain).toMatchObject({ ok: true });
+    const checks = await m.verifyAll(handle.db, [...during, ...after, ...retried]);
+    expect(await verifyAuditChain(handle.db)).toMatchObject({ ok: true });
     expect(server.alive()).toBe(true);
     const s503 = during.filter((o) => o.status === 503);
     report([
@@ -193,7 +148,9 @@ describe.runIf(Boolean(BASE_URL))('database faults on the real PostgreSQL', () =
 
     // The pool is exhausted: a new request fails fast instead of queueing forever.
     const t0 = performance.now();
-    const me = await fetch(`${server.origin}/api/v1/me`, { headers: { authorization } });
+    const me = await fetch(`${server.origin}/api/v1/me`, {
+      headers: { authorization: prepared.authorization },
+    });
     const meMs = performance.now() - t0;
     expect(me.status).toBe(503);
     expect(me.headers.get('retry-after')).toMatch(/^\d+$/);

@@ -17,7 +17,7 @@ import {
   type Outcome,
   type ServerProcess,
 } from '../support.ts';
-import { auditEntries, reportsWorkload } from '../workloads.ts';
+import { auditEntries, mix, prepare, type Prepared } from '../workloads.ts';
 
 const exec = promisify(execFile);
 
@@ -80,11 +80,14 @@ describe.runIf(Boolean(BASE_URL && VERSION && process.env.OCOP_FAULTS_SERIAL))(
     let fresh: Awaited<ReturnType<typeof freshDatabase>>;
     let server: ServerProcess;
     let handle: DbHandle;
+    let prepared: Prepared;
 
     beforeAll(async () => {
       await ensureStarted();
       fresh = await freshDatabase('ocop_restart');
       server = await startServer({ DATABASE_URL: fresh.url, TRUSTED_PROXIES: '127.0.0.1' });
+      handle = createDb({ databaseUrl: fresh.url, poolSize: 2 });
+      prepared = await prepare(server.origin, handle.db);
     }, 90_000);
 
     afterAll(async () => {
@@ -95,7 +98,7 @@ describe.runIf(Boolean(BASE_URL && VERSION && process.env.OCOP_FAULTS_SERIAL))(
     }, 90_000);
 
     it('D01: the process stays up, answers 503 + Retry-After fast while PostgreSQL is down, recovers without a restart, loses nothing', async () => {
-      const workload = reportsWorkload(server.origin);
+      const m = mix(server.origin, prepared);
       const others = await quietMoment(fresh.name);
       const phases: { name: string; outcomes: Outcome[]; downMs?: number }[] = [];
 
@@ -104,10 +107,7 @@ describe.runIf(Boolean(BASE_URL && VERSION && process.env.OCOP_FAULTS_SERIAL))(
         const running = load(
           6,
           () => stop,
-          (i) =>
-            i % 5 === 4
-              ? { url: `${server.origin}/api/health`, init: {}, sent: { read: 'health' } }
-              : workload.request(phases.length * 1_000_000 + i),
+          (i) => m.request(phases.length * 1_000_000 + i),
         );
         await sleep(500);
         const t0 = performance.now();
@@ -151,11 +151,13 @@ describe.runIf(Boolean(BASE_URL && VERSION && process.env.OCOP_FAULTS_SERIAL))(
       const after = await load(
         4,
         () => n++ >= 40,
-        (i) => workload.request(9_000_000 + i),
+        (i) => [m.reports, m.batches, m.issuance][i % 3]!.request(9_000_000 + i),
       );
       expect(byStatus(after)).toEqual({ 201: after.length });
-      handle = createDb({ databaseUrl: fresh.url, poolSize: 2 });
-      const checks = await workload.verify(handle.db, [...all, ...after]);
+      // Failed batches re-sent with their Idempotency-Key are never created twice (checked below).
+      const retried = await m.batches.retryFailed(all);
+      expect(retried.filter((o) => o.status !== 201 && o.status !== 409)).toEqual([]);
+      const checks = await m.verifyAll(handle.db, [...all, ...after, ...retried]);
       expect(await verifyAuditChain(handle.db)).toMatchObject({ ok: true });
       expect(server.alive()).toBe(true);
 
@@ -166,7 +168,7 @@ describe.runIf(Boolean(BASE_URL && VERSION && process.env.OCOP_FAULTS_SERIAL))(
             `${ph.name}: ${ph.outcomes.length} requests ${JSON.stringify(byStatus(ph.outcomes))}, p99 ${p(ph.outcomes, 0.99)} ms, healthy again ${Math.round(ph.downMs ?? 0)} ms after the fault began`,
         ),
         `503 answers: ${failed.length}, all with Retry-After, slowest ${Math.round(Math.max(...failed.map((o) => o.ms)))} ms (< 3000); no 5xx other than 503, no hang`,
-        `server process alive throughout (pid ${server.proc.pid}), recovered without a restart; after recovery ${after.length}/${after.length} writes 201`,
+        `server process alive throughout (pid ${server.proc.pid}), recovered without a restart; after recovery ${after.length}/${after.length} writes 201; ${retried.length} failed batches re-sent with their key: ${retried.filter((o) => o.status === 201).length} created, ${retried.filter((o) => o.status === 409).length} already there (409)`,
         ...checks,
         `audit chain verifies (${await auditEntries(handle.db)} entries); PostgreSQL is running again (pg_isready)`,
       ]);
