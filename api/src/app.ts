@@ -32,6 +32,10 @@ import keys from './routes/keys/index.ts';
 import codes from './routes/codes/index.ts';
 import verify from './routes/verify/index.ts';
 import snapshot from './routes/snapshot/index.ts';
+import findings from './routes/findings/index.ts';
+import cases from './routes/cases/index.ts';
+import analytics from './routes/analytics/index.ts';
+import dashboard from './routes/dashboard/index.ts';
 import { sitePlugin, siteBuilt } from './plugins/site.ts';
 
 export interface BuildOptions {
@@ -120,6 +124,12 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
   await app.register(codes, { config });
   await app.register(verify, { config });
   await app.register(snapshot, { config });
+
+  // Consoles (issue 7): inspectors' findings, the office's cases, analytics and dashboard.
+  await app.register(findings);
+  await app.register(cases);
+  await app.register(analytics);
+  await app.register(dashboard);
 
   // The public site, last: its catch-all hands every path no route above claims to Astro.
   if (config.serveSite && siteBuilt()) await app.register(sitePlugin, { config });
