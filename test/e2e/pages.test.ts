@@ -1,0 +1,216 @@
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import {
+  api,
+  demoCodes,
+  ensureSiteBuilt,
+  issueUnitCode,
+  launchChromium,
+  screenshotPath,
+  signIn,
+  startApp,
+  watchProblems,
+  type DemoCodes,
+  type RunningApp,
+} from './harness.ts';
+
+/**
+ * The public site served by the app (issue 6): the verification page behind every code URL, its
+ * budgets and security headers, the catalogue and the report form — over HTTP as a phone without
+ * JavaScript sees it, then in Debian's Chromium.
+ */
+let app: RunningApp;
+let browser: Browser;
+let codes: DemoCodes;
+let token: string;
+
+beforeAll(async () => {
+  ensureSiteBuilt();
+  app = await startApp();
+  token = await signIn(app.origin);
+  codes = await demoCodes(app.origin, token);
+  browser = await launchChromium();
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+const get = (path: string, headers: Record<string, string> = {}) =>
+  fetch(path.startsWith('http') ? path : `${app.origin}${path}`, {
+    headers: { accept: 'text/html', ...headers },
+  });
+
+function verdictOf(html: string): string | undefined {
+  return /data-verdict="([a-z_]+)"/.exec(html)?.[1];
+}
+
+describe('the verification page behind every code', () => {
+  it('has the verdict in the first HTML response, without JavaScript, for each kind of demo code', async () => {
+    for (const verdict of [
+      'genuine',
+      'forged',
+      'expired_certificate',
+      'revoked_certificate',
+      'recalled_batch',
+    ] as const) {
+      const res = await get(codes[verdict]);
+      const html = await res.text();
+      expect(res.status, verdict).toBe(200);
+      expect(verdictOf(html), verdict).toBe(verdict);
+      expect(html, 'no script on a verification page').not.toMatch(/<script/i);
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    }
+  });
+
+  it('fits its budget: HTML + CSS ≤ 60 KB, no render-blocking script', async () => {
+    const res = await get(codes.genuine);
+    const html = await res.text();
+    const css = [...html.matchAll(/<link[^>]+rel="stylesheet"[^>]+href="([^"]+)"/g)].map((m) => m[1]!);
+    let cssBytes = 0;
+    for (const href of css) cssBytes += (await (await get(href)).arrayBuffer()).byteLength;
+    const htmlBytes = Buffer.byteLength(html);
+    const total = htmlBytes + cssBytes;
+    console.log(
+      `budget: verification page HTML ${htmlBytes} B + CSS ${cssBytes} B = ${(total / 1024).toFixed(1)} KB ` +
+        `(gzip: HTML ${gzipSync(html).length} B)`,
+    );
+    expect(total).toBeLessThanOrEqual(60 * 1024);
+    const head = /<head>([\s\S]*?)<\/head>/.exec(html)?.[1] ?? '';
+    expect(head).not.toMatch(/<script(?![^>]*\b(?:async|defer|type="module")\b)/);
+  });
+
+  it('says it in English with ?lang=en, and shows the certified stars to compare with the pack', async () => {
+    // A fresh unit code: a batch code scanned more often than its batch has units looks copied.
+    const unit = await issueUnitCode(app.origin, token, codes.genuineBatchId);
+    const vi = await (await get(unit)).text();
+    expect(vi).toContain('<html lang="vi"');
+    expect(vi).toContain('So sánh với số sao in trên bao bì');
+    const en = await (await get(`${unit}&lang=en`)).text();
+    expect(en).toContain('<html lang="en"');
+    expect(en).toContain('Compare with the stars printed on the pack');
+    expect(verdictOf(en)).toBe('genuine');
+  });
+
+  it('never calls a code genuine when it is not, and shows a red banner for a void certificate', async () => {
+    const expired = await (await get(codes.expired_certificate)).text();
+    expect(expired).toContain('class="alert"');
+    expect(expired).not.toContain('Mã hợp lệ');
+    const forged = await (await get(codes.forged)).text();
+    expect(forged).not.toContain('stars-box');
+  });
+
+  it('renders the right verdict in Chromium, with no CSP violation, at 360 px', async () => {
+    const context = await browser.newContext({ viewport: { width: 360, height: 800 } });
+    const problems = watchProblems(context);
+    const page = await context.newPage();
+    const urls = { ...codes, genuine: await issueUnitCode(app.origin, token, codes.genuineBatchId) };
+    for (const verdict of [
+      'genuine',
+      'forged',
+      'expired_certificate',
+      'revoked_certificate',
+      'recalled_batch',
+    ] as const) {
+      await page.goto(urls[verdict]);
+      await expect.poll(() => page.getAttribute('[data-verdict]', 'data-verdict')).toBe(verdict);
+      // Nothing wider than the screen (mobile first, down to 360 px).
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, `${verdict} page scrolls sideways`).toBeLessThanOrEqual(0);
+      await page.screenshot({ path: screenshotPath(`verify-${verdict}`), fullPage: true });
+    }
+    // Keyboard: the first Tab reaches the skip link, which moves focus to the content.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.className)).toBe('skip');
+    await context.close();
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('the site around it', () => {
+  it('serves every page with a strict CSP and no inline script or style', async () => {
+    const products = await api<{ items: { id: string }[] }>(app.origin, '/api/v1/products?limit=1');
+    for (const path of [
+      '/',
+      '/scan',
+      '/san-pham',
+      `/san-pham/${products.items[0]!.id}`,
+      '/bao-cao',
+      '/no-such-page',
+    ]) {
+      const res = await get(path);
+      const html = await res.text();
+      const csp = res.headers.get('content-security-policy') ?? '';
+      expect(csp, path).toContain("script-src 'self'");
+      expect(csp, path).toContain("style-src 'self'");
+      expect(csp, path).not.toContain('unsafe-inline');
+      expect(csp, path).toContain("frame-ancestors 'none'");
+      expect(html, path).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+      expect(html, path).not.toMatch(/<style|\sstyle="/);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    }
+  });
+
+  it('keeps the API and build paths out of the site: unknown ones answer problem+json 404', async () => {
+    for (const path of ['/api/v1/nothing', '/.well-known/nothing', '/_astro/nothing.js']) {
+      const res = await get(path, { accept: '*/*' });
+      expect(res.status, path).toBe(404);
+      expect(res.headers.get('content-type'), path).toMatch(/^application\/problem\+json/);
+    }
+    const page = await get('/no-such-page');
+    expect(page.status).toBe(404);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+  });
+
+  it('serves hashed assets immutable and precompressed, the service worker uncached', async () => {
+    const html = await (await get('/scan')).text();
+    const js = /<script[^>]+src="(\/_astro\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(js).toBeDefined();
+    const res = await fetch(`${app.origin}${js}`, { headers: { 'accept-encoding': 'br' } });
+    expect(res.headers.get('cache-control')).toContain('immutable');
+    expect(res.headers.get('content-encoding')).toBe('br');
+    const sw = await fetch(`${app.origin}/sw.js`);
+    expect(sw.headers.get('cache-control')).toBe('no-cache');
+  });
+
+  it('finds products without diacritics and filters by stars', async () => {
+    const html = await (await get('/san-pham?q=toi+ly+son')).text();
+    expect(html).toMatch(/Lý Sơn/);
+    expect(/(\d+) sản phẩm/.exec(html)?.[1]).not.toBe('0');
+    const five = await (await get('/san-pham?stars=5&lang=en')).text();
+    expect(five).toContain('<html lang="en"');
+  });
+
+  it('takes a report from the form without JavaScript, and refuses a cross-site post', async () => {
+    const form = new URLSearchParams({
+      reason: 'stars_mismatch',
+      details: 'Bao bì in 5 sao',
+      code: codes.genuine,
+      verdict: 'genuine',
+    });
+    const res = await fetch(`${app.origin}/bao-cao`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: app.origin },
+      body: form,
+    });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('Cảm ơn bạn');
+    const list = await api<{ items: { reason: string; details: string | null }[] }>(
+      app.origin,
+      '/api/v1/reports?limit=5',
+      { token },
+    );
+    expect(list.items.some((r) => r.reason === 'stars_mismatch' && r.details === 'Bao bì in 5 sao')).toBe(
+      true,
+    );
+    const evil = await fetch(`${app.origin}/bao-cao`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' },
+      body: form,
+    });
+    expect(evil.status).toBe(403);
+  });
+});
