@@ -25,6 +25,7 @@ import users from './routes/users/index.ts';
 import audit from './routes/audit/index.ts';
 import resolver from './routes/resolver/index.ts';
 import epcis from './routes/epcis/index.ts';
+import credentials from './routes/credentials/index.ts';
 import privacy from './routes/privacy/index.ts';
 import { keysPlugin } from './plugins/keys.ts';
 import jwks from './routes/jwks/index.ts';
@@ -124,6 +125,8 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
   await app.register(codes, { config });
   await app.register(verify, { config });
   await app.register(snapshot, { config });
+  // The certificate as a verifiable credential (issue 10), signed with the code-signing key.
+  await app.register(credentials, { config });
 
   // Consoles (issue 7): inspectors' findings, the office's cases, analytics and dashboard.
   await app.register(findings);

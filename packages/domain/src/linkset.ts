@@ -8,6 +8,7 @@
  */
 import { isValidGtin, toGtin14 } from './gtin.ts';
 import { isIsoDate } from './dates.ts';
+import { PUBLIC_REF_PATTERN } from './code-format.ts';
 
 /** The GS1 Web Vocabulary namespace, as link types are written in linksets. */
 export const GS1_VOC = 'https://ref.gs1.org/voc/';
@@ -33,9 +34,6 @@ export const LINK_TYPE = {
  * @see GS1 General Specifications §7.11 (character set 82)
  */
 const CSET82_X20 = /^[!"%&'()*+,\-./0-9:;<=>?A-Z_a-z]{1,20}$/;
-
-/** Our non-GS1 product reference (`/p/{ref}`): URL-safe, never needs escaping. */
-const PRODUCT_REF = /^[A-Za-z0-9._~-]{1,64}$/;
 
 /** Key qualifiers after each primary key, in the only order the syntax allows. */
 const QUALIFIERS: Record<'01' | 'p', readonly string[]> = { '01': ['22', '10', '21'], p: ['10', '21'] };
@@ -113,7 +111,9 @@ export function parseResolverPath(path: string): ResolverPathResult {
     if (!isValidGtin(first)) return { ok: false, reason: 'The GTIN check digit is wrong.' };
     primary = { ai: '01', gtin: toGtin14(first) };
   } else {
-    if (!PRODUCT_REF.test(first)) return { ok: false, reason: 'The product reference is not valid.' };
+    if (!PUBLIC_REF_PATTERN.test(first)) {
+      return { ok: false, reason: 'A product reference (/p/) is 8 to 10 characters of Crockford base32.' };
+    }
     primary = { ai: 'p', productRef: first };
   }
   const allowed = QUALIFIERS[key];

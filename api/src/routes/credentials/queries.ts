@@ -49,3 +49,25 @@ export function certificateForBatch(certs: readonly Certificate[], producedOn: s
 export function currentCertificate(certs: readonly Certificate[]): Certificate | null {
   return certs.find((c) => c.status === 'active') ?? certs[0] ?? null;
 }
+
+/** A certificate with its product and producer, for its credential; undefined when unknown. */
+export async function certificateWithParties(db: Kysely<Database>, certificateId: string) {
+  const row = await db
+    .selectFrom('certificates as c')
+    .innerJoin('products as p', 'p.id', 'c.product_id')
+    .innerJoin('producers as pr', 'pr.id', 'p.producer_id')
+    .selectAll('c')
+    .select([
+      'p.name_vi as product_name_vi',
+      'p.name_en as product_name_en',
+      'p.gtin as product_gtin',
+      'p.public_ref as product_public_ref',
+      'pr.id as producer_row_id',
+      'pr.name as producer_name',
+      'pr.tax_code as producer_tax_code',
+      'pr.address_line as producer_address_line',
+    ])
+    .where('c.id', '=', certificateId)
+    .executeTakeFirst();
+  return row;
+}

@@ -56,6 +56,7 @@ let batchId: string;
 let certId: string;
 let lotClass: string;
 let zoneCode: string;
+let serial: string;
 
 beforeAll(async () => {
   t = await buildTestApp();
@@ -106,6 +107,16 @@ beforeAll(async () => {
       },
     ])
     .execute();
+  // One unit code, issued the ordinary way by the batch's producer.
+  const producer = await createUser(t.app, 'producer', { producerId });
+  const issued = await t.app.inject({
+    method: 'POST',
+    url: `/api/v1/batches/${batchId}/codes`,
+    headers: { authorization: producer.authorization },
+    payload: { serials: 1 },
+  });
+  expect(issued.statusCode).toBe(201);
+  serial = issued.json<{ units: { urls: string[] } }>().units.urls[0]!.split('/21/')[1]!.split('?')[0]!;
 });
 afterAll(async () => t?.close());
 
@@ -172,7 +183,7 @@ describe('GET /api/v1/batches/{id}/epcis', () => {
     expectValidEpcis(doc);
     const events = eventsOf(doc);
     expect((events[0]!.quantityList as { epcClass: string }[])[0]!.epcClass).toBe(
-      `${ORIGIN}/p/${product.id}/10/${batch.lot}`,
+      `${ORIGIN}/p/${product.public_ref}/10/${batch.lot}`,
     );
     expect(events.at(-1)).toMatchObject({ disposition: 'recalled' });
     // No certificate: no certificationInfo.
@@ -217,6 +228,9 @@ describe('GET /api/v1/epcis/events', () => {
     for (const epc of [
       `${ORIGIN}/01/${gtin}/10/${lot}/21/AbCdEf123456`,
       `urn:epc:class:lgtin:${prefix}.${itemRef}.${lot}`,
+      // Without its lot: found through the codes issued for the batch.
+      `https://id.gs1.org/01/${gtin}/21/${serial}`,
+      `urn:epc:id:sgtin:${prefix}.${itemRef}.${serial}`,
     ]) {
       for (const param of ['MATCH_epc', 'EQ_epc', 'MATCH_anyEPC']) {
         const res = await t.app.inject({ url: `/api/v1/epcis/events?${param}=${encodeURIComponent(epc)}` });
@@ -375,6 +389,31 @@ describe('POST /api/v1/batches/{id}/epcis (import)', () => {
     expect(first.json().events[0].eventID).toMatch(/^ni:\/\/\/sha-256;[A-Za-z0-9_-]{43}$/);
     const second = await post();
     expect(second.json()).toMatchObject({ imported: 0, duplicates: 1 });
+  });
+
+  it('accepts events that name issued units of the batch without their lot, not made-up ones', async () => {
+    const admin = await createUser(t.app, 'admin');
+    const unitEvent = (id: string, s: string): Event => ({
+      ...receiving(id),
+      quantityList: undefined,
+      epcList: [`https://id.gs1.org/01/${gtin}/21/${s}`],
+    });
+    const { quantityList: _q, ...withoutQuantities } = unitEvent('urn:uuid:unit-ok', serial);
+    const ok = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/batches/${batchId}/epcis`,
+      headers: { authorization: admin.authorization },
+      payload: partnerDocument([withoutQuantities]),
+    });
+    expect(ok.statusCode).toBe(201);
+    const { quantityList: _r, ...madeUp } = unitEvent('urn:uuid:unit-bad', 'NotIssued999');
+    const bad = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/batches/${batchId}/epcis`,
+      headers: { authorization: admin.authorization },
+      payload: partnerDocument([madeUp]),
+    });
+    expect(bad.statusCode).toBe(422);
   });
 
   it('refuses a document that is not valid EPCIS 2.0, with the schema errors', async () => {

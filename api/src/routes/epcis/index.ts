@@ -12,6 +12,7 @@ import {
   findBatchesByLot,
   findBatchesByRef,
   importEvents,
+  issuedSerials,
 } from './queries.ts';
 import {
   BatchIdParams,
@@ -66,21 +67,24 @@ function sameProduct(a: EpcRef, b: EpcRef): boolean {
 }
 
 /**
- * Does an event name `target`? Same product, and the same lot or the same serial. An event about
- * a lot matches a unit of that lot (our codes carry the lot), so a unit's query returns the
- * events of its lot.
+ * Does an event name one of `targets`? Same product, and: an EPC with a lot names the target of
+ * that lot (a lot's events concern each of its units: our codes carry the lot); an EPC of a unit
+ * without its lot (`/01/{gtin}/21/{serial}`, `urn:epc:id:sgtin:`) names the target of that serial.
  */
 function eventNames(event: Record<string, unknown>, targets: readonly EpcRef[], origin: string): boolean {
-  const refs = epcsOfEvent(event)
-    .map((e) => parseEpc(e, origin))
-    .filter((r): r is EpcRef => r !== null);
-  return refs.some((r) =>
+  return refsOf(event, origin).some((r) =>
     targets.some(
       (t) =>
         sameProduct(r, t) &&
-        ((r.lot !== undefined && r.lot === t.lot) || (r.serial !== undefined && r.serial === t.serial)),
+        (r.lot !== undefined ? r.lot === t.lot : r.serial !== undefined && r.serial === t.serial),
     ),
   );
+}
+
+function refsOf(event: Record<string, unknown>, origin: string): EpcRef[] {
+  return epcsOfEvent(event)
+    .map((e) => parseEpc(e, origin))
+    .filter((r): r is EpcRef => r !== null);
 }
 
 function bizStepName(v: unknown): string {
@@ -172,7 +176,13 @@ const epcis: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (ap
           targets.push(ref);
         }
         const batchIds = new Set<string>();
-        for (const t of targets) for (const id of await findBatchesByRef(app.db, t)) batchIds.add(id);
+        for (const t of [...targets]) {
+          for (const b of await findBatchesByRef(app.db, t)) {
+            batchIds.add(b.id);
+            // A unit named without its lot matches the events of the lot it was issued in.
+            if (t.lot === undefined) targets.push({ ...t, lot: b.lot });
+          }
+        }
         if (q.lot !== undefined)
           for (const id of await findBatchesByLot(app.db, q.lot, q.gtin)) batchIds.add(id);
 
@@ -269,9 +279,19 @@ const epcis: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (ap
           batch.gtin !== null
             ? { gtin: batch.gtin, lot: batch.lot }
             : { productRef: batch.productRef, lot: batch.lot };
+        // Units named without their lot belong to this batch when their codes were issued for it.
+        const unitSerials = events
+          .flatMap((e) => refsOf(e, origin))
+          .filter((r) => sameProduct(r, self) && r.lot === undefined && r.serial !== undefined)
+          .map((r) => r.serial!);
+        const units = [...(await issuedSerials(app.db, batch.id, unitSerials))].map((serial): EpcRef => ({
+          ...self,
+          lot: undefined,
+          serial,
+        }));
         const unrelated = events
           .map((e, index) => ({ index, eventID: typeof e.eventID === 'string' ? e.eventID : null, e }))
-          .filter(({ e }) => !eventNames(e, [self], origin))
+          .filter(({ e }) => !eventNames(e, [self, ...units], origin))
           .map(({ index, eventID }) => ({ index, eventID }));
         if (unrelated.length > 0) {
           throw new AppError(

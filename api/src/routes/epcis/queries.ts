@@ -21,14 +21,6 @@ export interface BatchIdentity {
 }
 
 /**
- * The public reference of a product without a GTIN, as printed in its `/p/{ref}` codes.
- * @see packages/domain/src/code-format.ts
- */
-export function productRefOf(row: { id: string }): string {
-  return row.id;
-}
-
-/**
  * Deterministic name-based UUID (RFC 9562 version 5) for the events we derive rather than store,
  * so a batch's document names them the same way every time.
  */
@@ -49,7 +41,7 @@ export async function findBatchIdentity(
   const row = await db
     .selectFrom('batches as b')
     .innerJoin('products as p', 'p.id', 'b.product_id')
-    .select(['b.id', 'b.lot', 'p.id as product_id', 'p.producer_id', 'p.gtin'])
+    .select(['b.id', 'b.lot', 'p.id as product_id', 'p.producer_id', 'p.gtin', 'p.public_ref'])
     .where('b.id', '=', batchId)
     .executeTakeFirst();
   if (!row) return undefined;
@@ -59,23 +51,56 @@ export async function findBatchIdentity(
     productId: row.product_id,
     producerId: row.producer_id,
     gtin: row.gtin,
-    productRef: productRefOf({ id: row.product_id }),
+    productRef: row.public_ref,
   };
 }
 
-/** The batches an EPC or EPC class names (a lot, or a unit of a lot), at most `limit`. */
-export async function findBatchesByRef(db: Kysely<Database>, ref: EpcRef, limit = 20): Promise<string[]> {
-  if (ref.lot === undefined) return [];
+/**
+ * The batches an EPC or EPC class names, at most `limit`, with their lots: a lot (class level),
+ * or a unit by its serial (the codes issued for it).
+ */
+export async function findBatchesByRef(
+  db: Kysely<Database>,
+  ref: EpcRef,
+  limit = 20,
+): Promise<{ id: string; lot: string }[]> {
+  if (ref.gtin === undefined && ref.productRef === undefined) return [];
   let q = db
     .selectFrom('batches as b')
     .innerJoin('products as p', 'p.id', 'b.product_id')
-    .select('b.id')
-    .where('b.lot', '=', ref.lot);
-  if (ref.gtin !== undefined) q = q.where('p.gtin', '=', ref.gtin);
-  else if (ref.productRef !== undefined) q = q.where('p.id', '=', ref.productRef);
-  else return [];
-  const rows = await q.orderBy('b.produced_on', 'desc').limit(limit).execute();
-  return rows.map((r) => r.id);
+    .select(['b.id', 'b.lot']);
+  q =
+    ref.gtin !== undefined ? q.where('p.gtin', '=', ref.gtin) : q.where('p.public_ref', '=', ref.productRef!);
+  if (ref.lot !== undefined) q = q.where('b.lot', '=', ref.lot);
+  else if (ref.serial !== undefined) {
+    const serial = ref.serial;
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('codes as c')
+          .select('c.path')
+          .whereRef('c.batch_id', '=', 'b.id')
+          .where('c.serial', '=', serial),
+      ),
+    );
+  } else return [];
+  return q.orderBy('b.produced_on', 'desc').limit(limit).execute();
+}
+
+/** Which of `serials` were issued as unit codes of the batch. */
+export async function issuedSerials(
+  db: Kysely<Database>,
+  batchId: string,
+  serials: readonly string[],
+): Promise<Set<string>> {
+  if (serials.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('codes')
+    .select('serial')
+    .where('batch_id', '=', batchId)
+    .where('serial', 'in', [...serials])
+    .execute();
+  return new Set(rows.map((r) => r.serial).filter((s): s is string => s !== null));
 }
 
 /** The batches with a given lot, optionally of one GTIN, newest first, at most `limit`. */
@@ -124,6 +149,7 @@ export async function batchEpcis(
       'b.recalled_at',
       'p.id as product_id',
       'p.gtin',
+      'p.public_ref',
       'p.name_vi',
       'pr.id as producer_id',
       'pr.name as producer_name',
@@ -157,7 +183,7 @@ export async function batchEpcis(
     origin,
     createdAt: now,
     documentId: `${origin}/api/v1/batches/${b.id}/epcis`,
-    product: { gtin: b.gtin, ref: productRefOf({ id: b.product_id }), nameVi: b.name_vi },
+    product: { gtin: b.gtin, ref: b.public_ref, nameVi: b.name_vi },
     producer: { id: b.producer_id, name: b.producer_name },
     batch: {
       lot: b.lot,

@@ -29,7 +29,7 @@ import {
   currentCertificate,
 } from '../credentials/queries.ts';
 import { publicCors, publicDocumentConfig, setPublicCorsHeaders } from './public-access.ts';
-import { batchRecallStatus, findBatch, findProduct } from './queries.ts';
+import { batchRecallStatus, codeIssued, findBatch, findProduct } from './queries.ts';
 import { BatchIdParams, RecallStatus, ResolverDescription } from './schemas.ts';
 
 /** What a client may ask for at a code URL, best first when it does not say (a browser). */
@@ -114,6 +114,9 @@ const resolver: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async 
         ? await findBatch(app.db, product.id, parsed.lot)
         : undefined;
     const batchCert = batch ? certificateForBatch(certs, batch.producedOn) : null;
+    // A unit level only for a serial issued in this batch: a made-up serial gets the lot's links.
+    const itemPath = parsed.serial !== undefined ? parsed.levels[0]?.path : undefined;
+    const unitIssued = batch !== undefined && itemPath !== undefined && (await codeIssued(app.db, itemPath));
     const productCert = currentCertificate(certs);
     const certLink = (c: NonNullable<typeof productCert>): LinkTarget => ({
       href: credentialUrl(origin, c.id),
@@ -128,7 +131,7 @@ const resolver: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async 
     const contexts: LinkContext[] = [];
     for (const level of parsed.levels) {
       const anchor = `${origin}${level.path}`;
-      if (level.level === 'item' && batch) {
+      if (level.level === 'item' && batch && unitIssued) {
         const pip = page(anchor, {
           vi: 'Kiểm tra sản phẩm này (tem từng sản phẩm)',
           en: 'Verify this item (unit code)',

@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '@ocop/db';
 import type { PrimaryKey } from '@ocop/domain';
-import { productRefOf } from '../epcis/queries.ts';
 
 export interface ResolverProduct {
   id: string;
@@ -25,15 +24,14 @@ export async function findProduct(
   db: Kysely<Database>,
   key: PrimaryKey,
 ): Promise<ResolverProduct | undefined> {
-  let q = db
+  const q = db
     .selectFrom('products as p')
     .innerJoin('producers as pr', 'pr.id', 'p.producer_id')
     .select(['p.id', 'p.name_vi', 'p.name_en', 'p.gtin', 'pr.name as producer_name']);
-  if (key.ai === '01') q = q.where('p.gtin', '=', key.gtin);
-  else if (/^[0-9a-f-]{36}$/i.test(key.productRef)) q = q.where('p.id', '=', key.productRef);
-  else return undefined;
-  const row = await q.executeTakeFirst();
-  if (!row || (key.ai === 'p' && productRefOf(row) !== key.productRef)) return undefined;
+  const row = await (
+    key.ai === '01' ? q.where('p.gtin', '=', key.gtin) : q.where('p.public_ref', '=', key.productRef)
+  ).executeTakeFirst();
+  if (!row) return undefined;
   return {
     id: row.id,
     nameVi: row.name_vi,
@@ -83,4 +81,10 @@ export async function batchRecallStatus(db: Kysely<Database>, batchId: string) {
     ])
     .where('b.id', '=', batchId)
     .executeTakeFirst();
+}
+
+/** True when this exact code path was issued (a unit code's serial belongs to its batch). */
+export async function codeIssued(db: Kysely<Database>, path: string): Promise<boolean> {
+  const row = await db.selectFrom('codes').select('path').where('path', '=', path).executeTakeFirst();
+  return row !== undefined;
 }
