@@ -20,6 +20,7 @@ import {
   unitCodeCount,
   validityOf,
   type BatchForCodes,
+  type CodeRow,
   type JobRow,
 } from './queries.ts';
 import {
@@ -34,6 +35,11 @@ import {
 } from './schemas.ts';
 
 const ISSUERS = ['admin', 'officer', 'producer'] as const;
+
+/** A code as the API shows it (the signature is inside the URL). */
+function codeOut(c: CodeRow) {
+  return { url: c.url, path: c.path, kind: c.kind, serial: c.serial, kid: c.kid, issuedAt: c.issuedAt };
+}
 
 /**
  * Codes of a batch (DESIGN "Public contract"; docs/code-format.md):
@@ -124,7 +130,7 @@ const codes: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (ap
         );
         units = { job: withCsv(job), urls: urls ?? null };
       }
-      return reply.code(201).send({ batchId: batch.id, batchCode, units });
+      return reply.code(201).send({ batchId: batch.id, batchCode: codeOut(batchCode), units });
     },
   );
 
@@ -167,7 +173,7 @@ const codes: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (ap
       ]);
       return {
         batchId: batch.id,
-        batchCode: batchCode ?? null,
+        batchCode: batchCode ? codeOut(batchCode) : null,
         unitCodes,
         jobs: jobs.map(withCsv),
         csv: `${base(batch.id)}?format=csv`,

@@ -119,6 +119,7 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
             area,
             location: location ? { lat: location.lat, lng: location.lng } : null,
             uaClass: uaClass(request.headers['user-agent']),
+            scannedAt: now,
           });
         } catch (err) {
           request.log.warn({ err: (err as Error).message }, 'scan not recorded');

@@ -354,6 +354,7 @@ export async function recordScan(
     area: string | null;
     location: { lat: number; lng: number } | null;
     uaClass: UaClass | null;
+    scannedAt: Date;
   },
 ): Promise<void> {
   await db
@@ -368,6 +369,7 @@ export async function recordScan(
       lat: scan.location === null ? null : scan.location.lat.toFixed(5),
       lng: scan.location === null ? null : scan.location.lng.toFixed(5),
       ua_class: scan.uaClass,
+      scanned_at: scan.scannedAt,
     })
     .execute();
 }
