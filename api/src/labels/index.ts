@@ -4,6 +4,7 @@ import { sheetPlan, singleInsets, type Dpi, type Layout } from './layouts.ts';
 import { writeLabelsPdf } from './pdf.ts';
 import { PngRenderer } from './png.ts';
 import { encodeQr } from './qr.ts';
+import { timeSlicer } from './streams.ts';
 import { SvgRenderer } from './svg.ts';
 import type { LabelData, Refusal } from './types.ts';
 import { ZipWriter } from './zip.ts';
@@ -117,11 +118,14 @@ export async function writeLabels(
       return { labels: count };
     }
     const zip = new ZipWriter(out);
+    const slice = timeSlicer();
     for await (const d of labels) {
       opts.signal?.throwIfAborted();
       await zip.add(name(d, count), await render(d));
       count++;
       if (count % 50 === 0) opts.onProgress?.(count);
+      const pause = slice();
+      if (pause) await pause;
     }
     await zip.finish();
     opts.onProgress?.(count);

@@ -5,7 +5,7 @@ import { labelFonts } from './fonts.ts';
 import { labelsPerPage, pageSize, sheetPlan, type Cell, type Dpi, type Layout } from './layouts.ts';
 import { PlanCache } from './plans.ts';
 import type { QrMatrix } from './qr.ts';
-import { drained } from './streams.ts';
+import { drained, timeSlicer } from './streams.ts';
 import { starPoints } from './svg.ts';
 import type { LabelData } from './types.ts';
 
@@ -86,6 +86,7 @@ export async function writeLabelsPdf(
   const { insets, cells } = sheetPlan(layout);
   const perPage = labelsPerPage(layout);
   const text = new TextReplay(doc);
+  const slice = timeSlicer();
   let cellIndex = layout.kind === 'sheet' ? Math.min(Math.max(0, opts.startCell ?? 0), perPage - 1) : 0;
   let count = 0;
   let pages = 0;
@@ -95,7 +96,9 @@ export async function writeLabelsPdf(
     if (!pageOpen) return;
     pageOpen = false;
     opts.onProgress?.(count);
-    // Let pdfkit hand the page to `out`, and wait while `out` is behind.
+    // pdfkit has pushed the finished page into its readable side; give the pipe a turn of the
+    // event loop to hand it to `out`, and wait while `out` is behind.
+    await new Promise((r) => setImmediate(r));
     while (doc.readableLength > HIGH_WATER) {
       if (out.destroyed) throw new Error('the output closed before the labels were written');
       if (out.writableNeedDrain) await drained(out);
@@ -127,6 +130,9 @@ export async function writeLabelsPdf(
       if (cellIndex >= perPage) {
         cellIndex = 0;
         await closePage();
+      } else {
+        const pause = slice();
+        if (pause) await pause;
       }
     }
     await closePage();

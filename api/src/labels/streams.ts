@@ -22,3 +22,21 @@ export function drained(out: Writable): Promise<void> {
     out.on('error', onError);
   });
 }
+
+/**
+ * Cooperative time slicing: call after each label; every `budgetMs` of work it returns a promise
+ * that resolves on the next turn of the event loop, so a 10,000-label job never holds the API's
+ * event loop for longer than that (QR encoding is synchronous JavaScript, ~3 ms a code).
+ */
+export function timeSlicer(budgetMs = 20): () => Promise<void> | undefined {
+  let since = performance.now();
+  return () => {
+    if (performance.now() - since < budgetMs) return undefined;
+    return new Promise((resolve) =>
+      setImmediate(() => {
+        since = performance.now();
+        resolve();
+      }),
+    );
+  };
+}

@@ -1,0 +1,195 @@
+/**
+ * Label rendering throughput, next to the floor it cannot beat: drawing the bare QR matrix
+ * (QRCode.create → raw pixels → sharp PNG) for the same URLs in the same run. Each case renders
+ * `n` distinct unit codes of one batch, sequentially, into a sink that only counts bytes; the
+ * cases run interleaved in rounds and each reports its median round.
+ *
+ *   npx tsx bench/labels.ts               # 1,000 labels per case, 3 rounds
+ *   npx tsx bench/labels.ts 10000 1       # the 10,000-label job once, memory included
+ *
+ * or `import { benchLabels } from './labels.ts'` and print `formatLabelsBench(await benchLabels())`.
+ */
+import { Writable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
+import QRCode from 'qrcode';
+import sharp from 'sharp';
+import { batchLabels, TOI_DEN } from '../api/src/labels/fixtures.ts';
+import { findLayout, PngRenderer, SvgRenderer, writeLabels, type Layout } from '../api/src/labels/index.ts';
+import type { LabelData } from '../api/src/labels/types.ts';
+
+export interface LabelsBenchRow {
+  name: string;
+  labels: number;
+  ms: number;
+  perSecond: number;
+  /** perSecond ÷ the bare matrix's. */
+  ratio: number;
+  bytes: number;
+  /** Largest RSS seen during the case, MB. */
+  peakRssMb: number;
+}
+
+function layout(id: string): Layout {
+  const l = findLayout(id);
+  if (!l) throw new Error(`no layout ${id}`);
+  return l;
+}
+
+class CountingSink extends Writable {
+  bytes = 0;
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void): void {
+    this.bytes += chunk.length;
+    cb();
+  }
+}
+
+/**
+ * The floor: QRCode.create, then the modules as pixels (5 dots a module, as on the 300-dpi label,
+ * quiet zone 4, dark runs filled row by row) and sharp's PNG encoder — no text, no layout.
+ */
+async function bareMatrix(labels: LabelData[]): Promise<number> {
+  let bytes = 0;
+  const m = 5;
+  for (const { url } of labels) {
+    const { size, data } = QRCode.create(url, { errorCorrectionLevel: 'M' }).modules;
+    const side = (size + 8) * m;
+    const px = Buffer.alloc(side * side, 255);
+    for (let r = 0; r < size; r++) {
+      let c = 0;
+      while (c < size) {
+        if (!data[r * size + c]) {
+          c++;
+          continue;
+        }
+        const start = c;
+        while (c < size && data[r * size + c]) c++;
+        for (let dy = 0; dy < m; dy++) {
+          const row = ((r + 4) * m + dy) * side;
+          px.fill(0, row + (start + 4) * m, row + (c + 4) * m);
+        }
+      }
+    }
+    bytes += (
+      await sharp(px, { raw: { width: side, height: side, channels: 1 } })
+        .toColourspace('b-w')
+        .png()
+        .toBuffer()
+    ).length;
+  }
+  return bytes;
+}
+
+export async function benchLabels(opts: { n?: number; rounds?: number } = {}): Promise<LabelsBenchRow[]> {
+  const n = opts.n ?? 1000;
+  const labels = batchLabels(TOI_DEN, n, 2026);
+  const cases: [string, () => Promise<number>][] = [
+    ['bare QR matrix → sharp PNG (floor)', () => bareMatrix(labels)],
+    [
+      'QRCode.create alone (no pixels)',
+      async () => {
+        for (const { url } of labels) QRCode.create(url, { errorCorrectionLevel: 'M' });
+        return 0;
+      },
+    ],
+    [
+      'PNG label 50×30 mm @ 300 dpi',
+      async () => {
+        const r = new PngRenderer(layout('roll-50x30'), { dpi: 300 });
+        let bytes = 0;
+        for (const l of labels) bytes += (await r.render(l)).png.length;
+        return bytes;
+      },
+    ],
+    [
+      'PNG label 50×40 mm @ 203 dpi, mono',
+      async () => {
+        const r = new PngRenderer(layout('roll-50x40'), { dpi: 203, mono: true });
+        let bytes = 0;
+        for (const l of labels) bytes += (await r.render(l)).png.length;
+        return bytes;
+      },
+    ],
+    [
+      'SVG label 50×40 mm',
+      async () => {
+        const r = new SvgRenderer(layout('roll-50x40'));
+        let bytes = 0;
+        for (const l of labels) bytes += r.render(l).length;
+        return bytes;
+      },
+    ],
+    [
+      'A4 PDF 4×10 (streamed)',
+      async () => {
+        const sink = new CountingSink();
+        await writeLabels(labels, { layout: layout('a4-40-52x30'), format: 'pdf' }, sink);
+        return sink.bytes;
+      },
+    ],
+    [
+      'ZIP of PNGs 50×30 @ 300 dpi (streamed)',
+      async () => {
+        const sink = new CountingSink();
+        await writeLabels(labels, { layout: layout('roll-50x30'), format: 'png', dpi: 300 }, sink);
+        return sink.bytes;
+      },
+    ],
+  ];
+  // Warm-up: fonts, fontkit, librsvg, qrcode's tables.
+  const warm = labels.slice(0, 20);
+  await new PngRenderer(layout('roll-50x30'), { dpi: 300 }).render(warm[0]!);
+  await writeLabels(warm, { layout: layout('a4-40-52x30'), format: 'pdf' }, new CountingSink());
+
+  // Rounds interleave the cases, and each case keeps its median round: on a shared 2-core machine
+  // the load of the moment would otherwise decide the ratios.
+  const rounds = opts.rounds ?? 3;
+  const samples = cases.map(() => [] as { ms: number; bytes: number; peak: number }[]);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, [, run]] of cases.entries()) {
+      let peak = process.memoryUsage().rss;
+      const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+      const t0 = performance.now();
+      const bytes = await run();
+      const ms = performance.now() - t0;
+      clearInterval(timer);
+      samples[i]!.push({ ms, bytes, peak: Math.max(peak, process.memoryUsage().rss) });
+    }
+  }
+  const rows: LabelsBenchRow[] = cases.map(([name], i) => {
+    const sorted = [...samples[i]!].sort((a, b) => a.ms - b.ms);
+    const mid = sorted[Math.floor(sorted.length / 2)]!;
+    return {
+      name,
+      labels: n,
+      ms: mid.ms,
+      perSecond: (n / mid.ms) * 1000,
+      ratio: 0,
+      bytes: mid.bytes,
+      peakRssMb: Math.max(...sorted.map((x) => x.peak)) / 1e6,
+    };
+  });
+  for (const r of rows) r.ratio = r.perSecond / rows[0]!.perSecond;
+  return rows;
+}
+
+export function formatLabelsBench(rows: LabelsBenchRow[]): string {
+  const fmt = (x: number, d = 0) =>
+    x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+  const lines = [
+    '| case | labels | time | labels/s | × floor | output | peak RSS |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${fmt(r.labels)} | ${fmt(r.ms / 1000, 1)} s | ${fmt(r.perSecond)} | ${fmt(r.ratio, 2)} | ` +
+        `${fmt(r.bytes / 1e6, 1)} MB | ${fmt(r.peakRssMb)} MB |`,
+    ),
+  ];
+  return lines.join('\n');
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const n = Number(process.argv[2] ?? 1000);
+  const rounds = Number(process.argv[3] ?? 3);
+  const rows = await benchLabels({ n, rounds });
+  console.log(formatLabelsBench(rows));
+}
