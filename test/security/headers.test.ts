@@ -70,6 +70,14 @@ describe('security headers on API responses (V13)', () => {
     expect(health.headers['cache-control']).toBeUndefined();
   });
 
+  it('a 401 names the Bearer scheme (WWW-Authenticate), for a missing and for a bad token', async () => {
+    for (const headers of [{}, { authorization: 'Bearer not.a.token' }]) {
+      const res = await t.app.inject({ url: '/api/v1/me', headers });
+      expect(res.statusCode).toBe(401);
+      expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="ocop-trace"/);
+    }
+  });
+
   it('CORS: a foreign origin gets no Access-Control-Allow-Origin, on a preflight or a request', async () => {
     const pre = await t.app.inject({
       method: 'OPTIONS',

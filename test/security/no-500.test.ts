@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { RouteOptions } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -115,6 +116,15 @@ function enc(v: string): string {
   }
 }
 
+/** The body with a new top-level `id` when it carries a client-made UUID. */
+function freshId(body: unknown): unknown {
+  if (body && typeof body === 'object' && !Array.isArray(body)) {
+    const id = (body as Record<string, unknown>).id;
+    if (typeof id === 'string' && /^[0-9a-f-]{36}$/i.test(id)) return { ...body, id: randomUUID() };
+  }
+  return body;
+}
+
 /** Fill `:param` and `*` of a route URL. */
 function fillUrl(url: string, params: Record<string, string>): string {
   return url
@@ -154,7 +164,7 @@ async function send(
   url: string,
   payload: unknown,
   raw = false,
-): Promise<{ status: number; body: string }> {
+): Promise<{ status: number; body: string; location?: string }> {
   clientSeq += 1;
   const headers: Record<string, string> = {};
   const authorization = as ? tokens.get(as) : undefined;
@@ -169,7 +179,8 @@ async function send(
     remoteAddress: `100.${(clientSeq >> 16) & 255}.${(clientSeq >> 8) & 255}.${clientSeq & 255}`,
     ...(hasBody ? { payload: raw && typeof payload === 'string' ? payload : JSON.stringify(payload) } : {}),
   });
-  return { status: res.statusCode, body: res.body };
+  const location = res.headers.location;
+  return { status: res.statusCode, body: res.body, ...(typeof location === 'string' ? { location } : {}) };
 }
 
 function describeRequest(url: string, payload: unknown): string {
@@ -184,13 +195,19 @@ describe('no input makes any route answer 5xx', () => {
     let requests = 0;
     const statuses: Record<number, number> = {};
     const literal: string[] = [];
+    const redirects: string[] = [];
     const record = (
       route: CollectedRoute,
       url: string,
       payload: unknown,
-      res: { status: number; body: string },
+      res: { status: number; body: string; location?: string },
     ) => {
       requests += 1;
+      // V12: a redirect never leads to another origin, whatever the input (CWE-601).
+      if (res.location !== undefined) {
+        const target = new URL(res.location, 'https://ocop.test/');
+        if (target.origin !== 'https://ocop.test') redirects.push(`${route.method} ${url} → ${res.location}`);
+      }
       statuses[res.status] = (statuses[res.status] ?? 0) + 1;
       if (res.status >= 500) {
         failures.push({
@@ -234,7 +251,8 @@ describe('no input makes any route answer 5xx', () => {
         for (const path of leaves(body)) {
           for (const inj of INJECTIONS) {
             mutations.push(async () => {
-              const payload = setAt(body, path, inj);
+              // A fresh client-made id, so an exactly-once create does not replay the first one.
+              const payload = setAt(freshId(body), path, inj);
               const url = baseUrl() + withQuery(query);
               const res = await send(route, as, url, payload);
               record(route, url, payload, res);
@@ -332,6 +350,7 @@ describe('no input makes any route answer 5xx', () => {
     expect(routes.length).toBeGreaterThan(3);
     expect(failures).toEqual([]);
     expect(literal).toEqual([]);
+    expect(redirects).toEqual([]);
     // Nothing the fuzz sent broke the registry: the audit chain still verifies, the tables are there.
     expect(await verifyAuditChain(t.app.db)).toMatchObject({ ok: true });
     const { rows } = await sql<{ n: number }>`select count(*)::int as n from users`.execute(t.app.db);

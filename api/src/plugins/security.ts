@@ -156,7 +156,7 @@ class BodyDeadline extends Transform {
  *   closed;
  * - per-client rate limit on verification (keyed by `request.ip`, which honours X-Forwarded-For
  *   from the configured trusted proxies only);
- * - responses to signed-in routes are never cached;
+ * - responses to signed-in routes are never cached, and a 401 says `WWW-Authenticate: Bearer`;
  * - during shutdown, answers close their connection.
  */
 export const securityPlugin = fp(
@@ -240,6 +240,10 @@ export const securityPlugin = fp(
 
     app.addHook('onSend', async (request, reply, payload) => {
       if (closing) reply.header('connection', 'close');
+      // A 401 names the scheme to use (RFC 9110 §15.5.2, RFC 6750 §3).
+      if (reply.statusCode === 401 && !reply.hasHeader('www-authenticate')) {
+        reply.header('www-authenticate', 'Bearer realm="ocop-trace"');
+      }
       const access = request.routeOptions.config?.access;
       if (access !== undefined && access !== 'public' && !reply.hasHeader('cache-control')) {
         reply.header('cache-control', 'no-store');
