@@ -159,6 +159,33 @@ describe.skipIf(skip)('the site around it', () => {
     }
   });
 
+  it('shows names with markup in them as text, never as markup', async () => {
+    const some = await api<{ items: { producer: { id: string } }[] }>(app.origin, '/api/v1/products?limit=1');
+    const evil = '<script>alert(1)</script><img src=x onerror=alert(2)> Tỏi';
+    const created = await api<{ id: string }>(app.origin, '/api/v1/products', {
+      method: 'POST',
+      token,
+      body: { producerId: some.items[0]!.producer.id, categoryCode: 'I', nameVi: evil },
+    });
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const dialogs: string[] = [];
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    for (const path of [`/san-pham/${created.id}`, '/san-pham?q=alert']) {
+      const html = await (await get(path)).text();
+      // In text, markup is escaped; inside a quoted attribute (alt) a `<` is inert.
+      expect(html, path).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+      await page.goto(`${app.origin}${path}`);
+      expect(await page.locator('script, img[src="x"]').count(), path).toBe(0);
+      expect(await page.locator('main').innerText(), path).toContain('<script>alert(1)</script>');
+    }
+    await context.close();
+    expect(dialogs).toEqual([]);
+  });
+
   it('keeps the API and build paths out of the site: unknown ones answer problem+json 404', async () => {
     for (const path of ['/api/v1/nothing', '/.well-known/nothing', '/_astro/nothing.js']) {
       const res = await get(path, { accept: '*/*' });
