@@ -49,6 +49,20 @@ export const ERRORS = {
     title: 'Codes cannot be issued for this batch now: see `reason` and `detail`.',
   },
   key_already_revoked: { status: 409, title: 'This signing key is already revoked.' },
+  // Labels (issue 5).
+  labels_refused: {
+    status: 409,
+    title: 'Labels cannot be printed for this batch: its codes cannot be genuine now; see `reason` and `detail`.',
+  },
+  no_codes_to_print: {
+    status: 409,
+    title: 'No such codes to print: issue them first (POST /api/v1/batches/{id}/codes); see `detail`.',
+  },
+  label_does_not_fit: {
+    status: 422,
+    title: 'The code and its text do not fit this label at this resolution: see `reason` and `detail`.',
+  },
+  too_many_labels: { status: 422, title: 'Too many labels for one request: ask for a range (from, to).' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
