@@ -52,7 +52,8 @@ export const ERRORS = {
   // Labels (issue 5).
   labels_refused: {
     status: 409,
-    title: 'Labels cannot be printed for this batch: its codes cannot be genuine now; see `reason` and `detail`.',
+    title:
+      'Labels cannot be printed for this batch: its codes cannot be genuine now; see `reason` and `detail`.',
   },
   no_codes_to_print: {
     status: 409,
