@@ -71,6 +71,30 @@ describe.skipIf(skip)('the verification page behind every code', () => {
     }
   });
 
+  it('answers under the non-GS1 prefix /p/ for a product without a GTIN', async () => {
+    const products = await api<{ items: { id: string; gtin: string | null }[] }>(
+      app.origin,
+      '/api/v1/products?certificateStatus=valid&limit=100',
+    );
+    let unit: string | undefined;
+    for (const p of products.items.filter((x) => x.gtin === null)) {
+      const batches = await api<{ items: { id: string }[] }>(
+        app.origin,
+        `/api/v1/batches?productId=${p.id}&status=active&limit=1`,
+        { token },
+      );
+      if (batches.items[0]) {
+        unit = await issueUnitCode(app.origin, token, batches.items[0].id);
+        break;
+      }
+    }
+    expect(unit).toBeDefined();
+    expect(new URL(unit!).pathname).toMatch(/^\/p\/[0-9A-Z]+\/10\/[^/]+\/21\//);
+    const html = await (await get(unit!)).text();
+    expect(verdictOf(html)).toBe('genuine');
+    expect(html).toContain('scans-title');
+  });
+
   it('fits its budget: HTML + CSS ≤ 60 KB, no render-blocking script', async () => {
     const res = await get(codes.genuine);
     const html = await res.text();
