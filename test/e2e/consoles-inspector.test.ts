@@ -54,8 +54,11 @@ afterAll(async () => {
 });
 
 const verdict = () => page.locator('.scan-result [data-verdict]').getAttribute('data-verdict');
+/** The sync states of the session's findings, sorted (the list shows the newest first). */
 const states = () =>
-  page.locator('[data-finding-id]').evaluateAll((els) => els.map((e) => e.getAttribute('data-state')));
+  page
+    .locator('[data-finding-id]')
+    .evaluateAll((els) => els.map((e) => e.getAttribute('data-state') ?? '').sort());
 
 async function checkByHand(code: string): Promise<void> {
   const summary = page.getByText('Nhập hoặc dán mã');
@@ -87,7 +90,9 @@ describe('the inspector console', () => {
     await page.locator(`[data-printed-stars="${n === 5 ? 4 : 5}"]`).click();
     expect(await page.locator('.mismatch').innerText()).toContain('SAI LỆCH');
     // The outcome is preset from the verdict: one more tap records it.
-    expect(await page.locator('[data-outcome="counterfeit_suspected"]').getAttribute('aria-pressed')).toBe('true');
+    expect(await page.locator('[data-outcome="counterfeit_suspected"]').getAttribute('aria-pressed')).toBe(
+      'true',
+    );
     await page.screenshot({ path: screenshotPath('consoles-inspector-copied'), fullPage: true });
     await page.locator('#record-finding').click();
     await expect.poll(states, { timeout: 15_000 }).toEqual(['synced']);
@@ -110,7 +115,9 @@ describe('the inspector console', () => {
           page.evaluate(async () => {
             const data = await caches.open('ocop-data-v1');
             const shell = await caches.open('ocop-shell-v1');
-            return Boolean((await data.match('/api/v1/registry/snapshot')) && (await shell.match('/inspector')));
+            return Boolean(
+              (await data.match('/api/v1/registry/snapshot')) && (await shell.match('/inspector')),
+            );
           }),
         { timeout: 30_000 },
       )
@@ -127,7 +134,7 @@ describe('the inspector console', () => {
     expect(await page.locator('.scan-result').innerText()).toContain('Kiểm tra ngoại tuyến');
     await page.getByLabel('Ghi chú (không bắt buộc)').fill('Ghi nhận khi mất mạng');
     await page.locator('#record-finding').click();
-    await expect.poll(states, { timeout: 10_000 }).toEqual(['synced', 'synced', 'pending']);
+    await expect.poll(states, { timeout: 10_000 }).toEqual(['pending', 'synced', 'synced']);
     expect(await page.locator('.sync-line').getAttribute('data-pending')).toBe('1');
     await page.screenshot({ path: screenshotPath('consoles-inspector-offline'), fullPage: true });
     const offlineId = await page.locator('[data-state="pending"]').getAttribute('data-finding-id');
@@ -146,18 +153,19 @@ describe('the inspector console', () => {
     });
     await context.setOffline(false);
     await expect.poll(() => posts, { timeout: 20_000 }).toBe(1);
-    await expect.poll(() => page.locator('.sync-line').getAttribute('data-pending'), { timeout: 10_000 }).toBe('1');
+    await expect
+      .poll(() => page.locator('.sync-line').getAttribute('data-pending'), { timeout: 10_000 })
+      .toBe('1');
     await page.getByRole('button', { name: 'Đồng bộ ngay' }).click();
     await expect.poll(states, { timeout: 20_000 }).toEqual(['synced', 'synced', 'synced']);
     expect(posts).toBe(2);
     await page.unroute('**/api/v1/findings');
 
     const token = await signIn(app.origin, DEMO.inspector);
-    const stored = await api<{ items: { id: string; note: string | null; verdictSource: string }[]; total: number }>(
-      app.origin,
-      `/api/v1/findings?sessionId=${sessionId}&limit=100`,
-      { token },
-    );
+    const stored = await api<{
+      items: { id: string; note: string | null; verdictSource: string }[];
+      total: number;
+    }>(app.origin, `/api/v1/findings?sessionId=${sessionId}&limit=100`, { token });
     expect(stored.total).toBe(3);
     const offline = stored.items.filter((f) => f.id === offlineId);
     expect(offline).toHaveLength(1);

@@ -14,7 +14,12 @@ export const DEMO = {
 } as const;
 
 /** Open a console page, get sent to the sign-in page, sign in there, and land back on it. */
-export async function signInThroughPage(page: Page, origin: string, path: string, email: string): Promise<void> {
+export async function signInThroughPage(
+  page: Page,
+  origin: string,
+  path: string,
+  email: string,
+): Promise<void> {
   await page.goto(`${origin}${path}`);
   await page.waitForURL(/\/dang-nhap\?/);
   await page.getByLabel('Email').fill(email);
@@ -40,7 +45,12 @@ interface VerifyAnswer {
   verdict: string;
 }
 
-export async function verdictOf(origin: string, code: string, deviceId?: string, area?: string): Promise<string> {
+export async function verdictOf(
+  origin: string,
+  code: string,
+  deviceId?: string,
+  area?: string,
+): Promise<string> {
   const r = await api<VerifyAnswer>(origin, '/api/v1/verify', {
     method: 'POST',
     body: { code, ...(deviceId ? { deviceId } : {}), ...(area ? { area } : {}) },

@@ -157,6 +157,7 @@ function InspectorConsole(props: { lang: Lang; session: Session | null }): JSX.E
   const [syncState, setSyncState] = useState<'idle' | 'syncing' | 'signin'>('idle');
   const [flash, setFlash] = useState<{ kind: 'ok' | 'error' | 'info'; text: string } | null>(null);
   const [offlineReady, setOfflineReady] = useState(false);
+  const [sessionOpenAtStart] = useState(() => !inspection.place);
 
   const refreshList = useCallback(async () => {
     setList(await sessionFindings(inspection.id));
@@ -363,7 +364,7 @@ function InspectorConsole(props: { lang: Lang; session: Session | null }): JSX.E
           </a>
         </Notice>
       )}
-      <details class="panel session-panel" open={!inspection.place}>
+      <details class="panel session-panel" open={sessionOpenAtStart}>
         <summary>
           {t.session}: {inspection.place || t.none} · {inspection.areaName || t.none} ·{' '}
           {t.sessionStarted(formatDateTime(inspection.startedAt, props.lang))}
@@ -609,7 +610,7 @@ function Scanner(props: { lang: Lang; onCode: (text: string) => Promise<void>; b
       <p id="camera-help" class="hint">
         {t.cameraHelp}
       </p>
-      <div class="viewfinder">
+      <div class="viewfinder" hidden={!running}>
         <video ref={video} muted playsInline aria-describedby="camera-help" />
         <div class="frame" aria-hidden="true" />
       </div>

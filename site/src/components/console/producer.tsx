@@ -173,16 +173,29 @@ function Batches(props: {
               page.items.length === 0 ? (
                 <p>{t.noBatches}</p>
               ) : (
-                <Table head={[t.lot, t.product, t.producedOn, t.bestBefore, t.quantity, t.status, '']}>
+                <Table
+                  head={
+                    props.selected
+                      ? [t.lot, t.product, t.status, '']
+                      : [t.lot, t.product, t.producedOn, t.bestBefore, t.quantity, t.status, '']
+                  }
+                >
                   {page.items.map((b) => (
                     <tr key={b.id} class={props.selected === b.id ? 'selected' : ''} data-batch-id={b.id}>
-                      <td class="mono">{b.lot}</td>
-                      <td>{b.productName}</td>
-                      <td>{formatDate(b.producedOn)}</td>
-                      <td>{formatDate(b.bestBefore)}</td>
-                      <td class="num">
-                        {formatNumber(b.quantity, props.lang)} {b.unit}
+                      <td class="mono nowrap">{b.lot}</td>
+                      <td>
+                        {b.productName}
+                        {props.selected && <div class="hint">{formatDate(b.producedOn)}</div>}
                       </td>
+                      {!props.selected && (
+                        <>
+                          <td>{formatDate(b.producedOn)}</td>
+                          <td>{formatDate(b.bestBefore)}</td>
+                          <td class="num">
+                            {formatNumber(b.quantity, props.lang)} {b.unit}
+                          </td>
+                        </>
+                      )}
                       <td>
                         <span class={`badge ${b.status === 'recalled' ? 'bad' : 'good'}`}>
                           {t.batchStatus[b.status] ?? b.status}
