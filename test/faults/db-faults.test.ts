@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, verifyAuditChain, type DbHandle } from '@ocop/db';
 import {
   BASE_URL,
+  adminQuery,
   byStatus,
   freshDatabase,
   load,
@@ -186,6 +187,62 @@ describe.runIf(Boolean(BASE_URL))('database faults on the real PostgreSQL', () =
       `answers: ${JSON.stringify(byStatus(outcomes))}; none of the ${killedAnswers.length} failed writes is stored`,
       `D07 pool exhausted (10/10 busy): GET /api/v1/me answered ${me.status} in ${Math.round(meMs)} ms with Retry-After; /api/health answered ${health.status} in ${Math.round(healthMs)} ms`,
       ...checks,
+    ]);
+  }, 60_000);
+
+  it('D06: a read-only database — writes answer 503 with Retry-After, reads and verification still 200, then it recovers', async () => {
+    const m = mix(server.origin, prepared);
+    const setReadOnly = async (on: boolean) => {
+      await adminQuery(
+        on
+          ? `alter database ${fresh.name} set default_transaction_read_only = on`
+          : `alter database ${fresh.name} reset default_transaction_read_only`,
+      );
+      // New sessions take the setting: drop the pool's current ones.
+      await terminateBackends(fresh.name, []);
+      await waitHealthy(server.origin, 10_000);
+    };
+    await setReadOnly(true);
+    let writes: Outcome[];
+    let reads: Outcome[];
+    try {
+      let n = 0;
+      writes = await load(
+        2,
+        () => n++ >= 12,
+        (i) => [m.batches, m.reports, m.issuance][i % 3]!.request(300_000 + i),
+      );
+      let k = 0;
+      reads = await load(
+        2,
+        () => k++ >= 12,
+        (i) =>
+          i % 2
+            ? m.verify.request(i * 5)
+            : {
+                url: `${server.origin}/api/v1/me`,
+                init: { headers: { authorization: prepared.authorization } },
+                sent: { read: 'me' },
+              },
+      );
+    } finally {
+      await setReadOnly(false);
+    }
+    expect(server.alive()).toBe(true);
+    expect(writes.map((o) => `${o.status} ${(o.body as { code?: string }).code ?? ''}`)).toEqual(
+      writes.map(() => '503 database_unavailable'),
+    );
+    expect(writes.every((o) => /^\d+$/.test(o.retryAfter ?? ''))).toBe(true);
+    expect(byStatus(reads)).toEqual({ 200: reads.length });
+    let n = 0;
+    const after = await load(
+      2,
+      () => n++ >= 6,
+      (i) => [m.batches, m.reports, m.issuance][i % 3]!.request(310_000 + i),
+    );
+    expect(byStatus(after)).toEqual({ 201: after.length });
+    report([
+      `D06 read-only database: ${writes.length} writes (batches, reports, issuance) all 503 database_unavailable with Retry-After; ${reads.length} reads and verifications all 200; writable again: ${after.length}/${after.length} writes 201`,
     ]);
   }, 60_000);
 

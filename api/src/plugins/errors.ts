@@ -2,12 +2,21 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError, problem, type ErrorCode } from '../errors.ts';
 
-/** PostgreSQL SQLSTATEs and driver errors that mean "the database is not reachable right now". */
+/**
+ * PostgreSQL SQLSTATEs and driver errors that mean "the database is not reachable right now" or
+ * "cannot take this write right now" (read-only standby or `default_transaction_read_only`, disk
+ * full, out of memory, a statement timeout): retryable, so 503, never a 500 (reliability.md D06).
+ */
 const UNAVAILABLE_STATES = new Set([
   '57P01',
   '57P02',
   '57P03',
   '53300',
+  '25006',
+  '53000',
+  '53100',
+  '53200',
+  '57014',
   '08000',
   '08001',
   '08003',
