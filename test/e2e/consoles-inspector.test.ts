@@ -177,7 +177,7 @@ describe('the inspector console', () => {
       page.waitForEvent('download'),
       page.getByRole('button', { name: 'Biên bản CSV' }).click(),
     ]);
-    const text = await readFile((await csv.path())!, 'utf8');
+    const text = await readFile(await csv.path(), 'utf8');
     expect(text.charCodeAt(0)).toBe(0xfeff);
     expect(text).toContain('Thời điểm');
     expect(text.trim().split('\r\n')).toHaveLength(4);
@@ -186,7 +186,7 @@ describe('the inspector console', () => {
       page.waitForEvent('download'),
       page.getByRole('button', { name: 'Biên bản PDF' }).click(),
     ]);
-    const bytes = await readFile((await pdf.path())!);
+    const bytes = await readFile(await pdf.path());
     expect(bytes.subarray(0, 5).toString()).toBe('%PDF-');
     expect(problems).toEqual([]);
   });
