@@ -12,4 +12,5 @@ declare namespace App {
 
 interface ImportMetaEnv {
   readonly OCOP_API_ORIGIN?: string;
+  readonly PUBLIC_BASE_URL?: string;
 }

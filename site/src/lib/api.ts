@@ -59,7 +59,8 @@ export function apiContext(astro: { locals: App.Locals; request: Request; url: U
     origin: astro.locals.fastify ? astro.url.origin : devOrigin,
     clientIp: astro.locals.clientIp,
     headers,
-    publicBaseUrl: astro.locals.publicBaseUrl ?? astro.url.origin,
+    // In development the API's PUBLIC_BASE_URL (the origin the codes were printed for), if given.
+    publicBaseUrl: astro.locals.publicBaseUrl ?? import.meta.env.PUBLIC_BASE_URL ?? astro.url.origin,
   };
 }
 
