@@ -1,7 +1,9 @@
 import { connect } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { createDb, verifyAuditChain, type DbHandle } from '@ocop/db';
+import { makeBatch, makeCertificate, makeProduct } from '../helpers/factories.ts';
 import {
   BASE_URL,
   adminQuery,
@@ -245,6 +247,103 @@ describe.runIf(Boolean(BASE_URL))('database faults on the real PostgreSQL', () =
       `D06 read-only database: ${writes.length} writes (batches, reports, issuance) all 503 database_unavailable with Retry-After; ${reads.length} reads and verifications all 200; writable again: ${after.length}/${after.length} writes 201`,
     ]);
   }, 60_000);
+
+  it('D05: concurrent issuance on one batch racing its recall — no 5xx, every job whole, refused after the recall', async () => {
+    const product = await makeProduct(handle.db);
+    await makeCertificate(handle.db, product.id);
+    const batch = await makeBatch(handle.db, product.id);
+    const issue = () =>
+      fetch(`${server.origin}/api/v1/batches/${batch.id}/codes`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: prepared.authorization },
+        body: JSON.stringify({ serials: 10 }),
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as { code?: string } }));
+    const racing = Array.from({ length: 30 }, (_, i) =>
+      i === 15
+        ? fetch(`${server.origin}/api/v1/batches/${batch.id}/recall`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: prepared.authorization },
+            body: JSON.stringify({ reason: 'Kiểm tra lỗi đồng thời' }),
+          }).then(async (r) => ({
+            status: r.status,
+            body: (await r.json()) as { code?: string },
+            recall: true,
+          }))
+        : issue(),
+    );
+    const answers = await Promise.all(racing);
+    const bad = answers.filter((a) => a.status >= 500 || ![200, 201, 409].includes(a.status));
+    expect(bad).toEqual([]);
+    expect(answers.find((a) => 'recall' in a)?.status).toBe(200);
+    const after = await issue();
+    expect(after.status).toBe(409);
+    const { rows: jobs } = await sql<{ n: number; done: number; status: string }>`
+      select (select count(*)::int from codes c where c.job_id = j.id) as n, j.done, j.status
+      from issuance_jobs j where j.batch_id = ${batch.id}`.execute(handle.db);
+    expect(jobs.every((j) => j.n === j.done && j.status === 'done' && j.n === 10)).toBe(true);
+    const { rows: batchCodes } = await sql<{ n: number }>`select count(*)::int as n from codes
+      where batch_id = ${batch.id} and kind = 'batch'`.execute(handle.db);
+    expect(batchCodes[0]!.n).toBe(1);
+    const issued = answers.filter((a) => a.status === 201).length;
+    report([
+      `D05 30 concurrent requests on one batch (29 issuances, 1 recall): ${JSON.stringify(countBy(answers.map((a) => String(a.status))))}; ${issued} jobs each whole (10/10 codes), one batch code; issuance after the recall: 409`,
+    ]);
+  }, 60_000);
+
+  it('R02: SIGKILL in the middle of a large issuance — no torn chunk, no serial twice, the next server issues again', async () => {
+    const product = await makeProduct(handle.db);
+    await makeCertificate(handle.db, product.id);
+    const batch = await makeBatch(handle.db, product.id);
+    // Same secrets and public origin as the first server, so its bearer token and keys serve here.
+    const victim = await startServer({
+      DATABASE_URL: fresh.url,
+      TRUSTED_PROXIES: '127.0.0.1',
+      PUBLIC_BASE_URL: server.origin,
+    });
+    const pending = fetch(`${victim.origin}/api/v1/batches/${batch.id}/codes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: prepared.authorization },
+      body: JSON.stringify({ serials: 40_000 }),
+    }).then(
+      (r) => r.status,
+      () => 0,
+    );
+    // Kill once the first chunks are written.
+    let progress = 0;
+    for (let i = 0; i < 100 && progress === 0; i++) {
+      await sleep(50);
+      const { rows } = await sql<{
+        done: number;
+      }>`select coalesce(max(done), 0)::int as done from issuance_jobs
+        where batch_id = ${batch.id}`.execute(handle.db);
+      progress = rows[0]!.done;
+    }
+    victim.kill('SIGKILL');
+    expect(await pending).toBe(0);
+    await victim.exited;
+    const { rows: jobs } = await sql<{ n: number; done: number; total: number; status: string }>`
+      select (select count(*)::int from codes c where c.job_id = j.id) as n, j.done, j.total, j.status
+      from issuance_jobs j where j.batch_id = ${batch.id}`.execute(handle.db);
+    expect(jobs.length).toBe(1);
+    const job = jobs[0]!;
+    expect(job.n).toBe(job.done);
+    expect(job.done).toBeLessThan(job.total);
+    const { rows: dup } = await sql<{ n: number }>`select count(*)::int as n from (select serial from codes
+      where batch_id = ${batch.id} and serial is not null group by serial having count(*) > 1) d`.execute(
+      handle.db,
+    );
+    expect(dup[0]!.n).toBe(0);
+    // The server still running issues for the same batch at once.
+    const again = await fetch(`${server.origin}/api/v1/batches/${batch.id}/codes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: prepared.authorization },
+      body: JSON.stringify({ serials: 10 }),
+    });
+    expect(again.status).toBe(201);
+    report([
+      `R02 SIGKILL during a 40,000-code issuance: the job holds ${job.n} codes = its progress ${job.done} (whole chunks, status left "${job.status}"), no serial twice; a new issuance on the batch: ${again.status}`,
+    ]);
+  }, 90_000);
 
   it('R01: SIGTERM drains a request in flight, refuses new connections, and exits 0', async () => {
     const drained = await startServer({ DATABASE_URL: fresh.url, TRUSTED_PROXIES: '127.0.0.1' });

@@ -89,6 +89,15 @@ export interface ServerProcess {
   kill(signal?: NodeJS.Signals): void;
 }
 
+/**
+ * Secrets shared by every server a test file starts, so a second server on the same database reads
+ * the first one's tokens and signing keys (encrypted at rest under the key-encryption key).
+ */
+const SECRETS = {
+  KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+  AUTH_TOKEN_SECRET: randomBytes(32).toString('base64'),
+};
+
 /** Start `api/src/server.ts` with tsx as a child process and wait until /api/health answers. */
 export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
   const port = await freePort();
@@ -102,8 +111,7 @@ export async function startServer(env: Record<string, string>): Promise<ServerPr
       PORT: String(port),
       HOST: '127.0.0.1',
       PUBLIC_BASE_URL: origin,
-      KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      AUTH_TOKEN_SECRET: randomBytes(32).toString('base64'),
+      ...SECRETS,
       DEMO_MODE: 'false',
       SERVE_SITE: 'false',
       LOG_LEVEL: 'warn',
