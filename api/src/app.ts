@@ -37,6 +37,7 @@ import findings from './routes/findings/index.ts';
 import cases from './routes/cases/index.ts';
 import analytics from './routes/analytics/index.ts';
 import dashboard from './routes/dashboard/index.ts';
+import labels from './routes/labels/index.ts';
 import { sitePlugin, siteBuilt } from './plugins/site.ts';
 
 export interface BuildOptions {
@@ -133,6 +134,9 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
   await app.register(cases);
   await app.register(analytics);
   await app.register(dashboard);
+
+  // Print-ready labels of a batch's codes (issue 5).
+  await app.register(labels);
 
   // The public site, last: its catch-all hands every path no route above claims to Astro.
   if (config.serveSite && siteBuilt()) await app.register(sitePlugin, { config });

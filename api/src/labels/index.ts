@@ -13,7 +13,7 @@ import { ZipWriter } from './zip.ts';
  * The label rendering engine: plain data in (`LabelData`, a layout, a format), print-ready bytes
  * out. No database, no HTTP. See README.md for the choices (dot grid, fonts, streaming).
  */
-export { DPIS, LAYOUTS, findLayout, isDpi, resolveLayout } from './layouts.ts';
+export { DPIS, LAYOUTS, findLayout, isDpi, labelsPerPage, resolveLayout } from './layouts.ts';
 export type { Dpi, Layout, RollLayout, SheetLayout } from './layouts.ts';
 export { LabelError } from './types.ts';
 export type { LabelData, Refusal } from './types.ts';

@@ -1,0 +1,73 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Uuid } from '../common-schemas.ts';
+import { StringEnum } from '../route-helpers.ts';
+import { DPIS, FORMATS, LAYOUTS } from '../../labels/index.ts';
+
+/** Most labels one request renders (about 40 s of a PDF on the 2-core reference machine). */
+export const MAX_LABELS = 10_000;
+
+export const LabelsParams = Type.Object({ id: Uuid }, { additionalProperties: false });
+
+export const LabelsQuery = Type.Object(
+  {
+    format: Type.Optional(
+      StringEnum(FORMATS, {
+        description: 'pdf: sheets or roll pages; png, svg: one file, or a ZIP of one file per label',
+      }),
+    ),
+    layout: Type.Optional(
+      Type.String({
+        pattern: '^[a-z0-9.-]{1,40}$',
+        description:
+          `A preset (${LAYOUTS.map((l) => l.id).join(', ')}) or custom-{width}x{height} in mm ` +
+          '(15–150 mm, one decimal), e.g. custom-60x40. Default a4-40-52x30.',
+      }),
+    ),
+    dpi: Type.Optional(
+      Type.Unsafe<(typeof DPIS)[number]>({
+        type: 'integer',
+        enum: [...DPIS],
+        description:
+          'The printer’s native resolution: PNG pixels and the dot grid QR modules snap to (default: 203 for rolls, 300 for sheets)',
+      }),
+    ),
+    codes: Type.Optional(
+      StringEnum(['batch', 'units'] as const, {
+        description: 'batch: the batch code (`copies` times); units: unit codes `from`–`to`. Default batch.',
+      }),
+    ),
+    job: Type.Optional(
+      Type.String({ format: 'uuid', description: 'units: only the codes of this issuance job' }),
+    ),
+    from: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'units: first code, 1-based, in issuing order (default 1)' }),
+    ),
+    to: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'units: last code, inclusive (default: the last one issued)' }),
+    ),
+    copies: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: MAX_LABELS, description: 'batch: how many labels (default 1)' }),
+    ),
+    start: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 100,
+        description: 'pdf sheets: the first free cell of the first sheet, 1-based, row by row (default 1)',
+      }),
+    ),
+    mono: Type.Optional(Type.Boolean({ description: 'png: black and white only (thermal printers)' })),
+    guides: Type.Optional(
+      Type.Boolean({ description: 'pdf: light cell outlines, for a test print on plain paper' }),
+    ),
+  },
+  { additionalProperties: false, $id: 'LabelsQuery' },
+);
+export type LabelsQuery = Static<typeof LabelsQuery>;
+
+export const LabelsFile = Type.Unsafe<Buffer | NodeJS.ReadableStream>({
+  type: 'string',
+  format: 'binary',
+  description:
+    'application/pdf; image/png or image/svg+xml for one label; application/zip of PNG or SVG files for several. ' +
+    'Streamed as it is drawn; `X-Label-Count` gives the number of labels.',
+});
