@@ -117,6 +117,7 @@ const vi = {
   total: 'Tổng',
   download: 'Tải xuống',
   downloading: 'Đang tải xuống…',
+  downloaded: 'Đã tải xuống.',
   stars: (n: number) => `${n} sao`,
   daysLeft: (n: number) => (n === 0 ? 'hết hạn hôm nay' : n > 0 ? `còn ${n} ngày` : `quá hạn ${-n} ngày`),
 
@@ -182,6 +183,7 @@ const vi = {
   labelWhich: 'In mã',
   labelBatch: 'Mã lô',
   labelUnits: 'Mã từng sản phẩm',
+  labelCopies: 'Số tem mã lô',
   preview: 'Xem trước',
   previewAlt: 'Xem trước tem nhãn',
   downloadLabels: 'Tải tem nhãn',
@@ -439,6 +441,7 @@ const en: ConsoleStrings = {
   total: 'Total',
   download: 'Download',
   downloading: 'Downloading…',
+  downloaded: 'Downloaded.',
   stars: (n: number) => `${n} ${n === 1 ? 'star' : 'stars'}`,
   daysLeft: (n: number) => (n === 0 ? 'expires today' : n > 0 ? `${n} days left` : `${-n} days overdue`),
 
@@ -503,6 +506,7 @@ const en: ConsoleStrings = {
   labelWhich: 'Codes',
   labelBatch: 'Batch code',
   labelUnits: 'Unit codes',
+  labelCopies: 'Batch-code labels',
   preview: 'Preview',
   previewAlt: 'Label preview',
   downloadLabels: 'Download labels',

@@ -431,8 +431,8 @@ interface LayoutOption {
   defaultDpi?: number;
 }
 
-/** The layouts of api/src/labels/layouts.ts, for when the API does not list them. */
-const FALLBACK_LAYOUTS: LayoutOption[] = [
+/** The presets of api/src/labels/layouts.ts (GET …/labels takes their ids, or custom-{w}x{h}). */
+const LAYOUTS: LayoutOption[] = [
   { id: 'a4-40-52x30', title: 'A4, 40 nhãn 52,5 × 29,7 mm (4 × 10)', kind: 'sheet', defaultDpi: 300 },
   { id: 'a4-65-38x21', title: 'A4, 65 nhãn 38 × 21,2 mm (5 × 13, Tomy 145)', kind: 'sheet', defaultDpi: 300 },
   { id: 'a4-24-64x34', title: 'A4, 24 nhãn 64 × 33,8 mm (3 × 8)', kind: 'sheet', defaultDpi: 300 },
@@ -444,7 +444,8 @@ const FALLBACK_LAYOUTS: LayoutOption[] = [
 
 function Labels(props: { lang: Lang; batch: Batch; units: number }): JSX.Element {
   const t = CONSOLE[props.lang];
-  const [layouts, setLayouts] = useState<LayoutOption[]>(FALLBACK_LAYOUTS);
+  const layouts = LAYOUTS;
+  const [copies, setCopies] = useState('1');
   const [format, setFormat] = useState<'pdf' | 'png' | 'svg'>('pdf');
   const [layout, setLayout] = useState('a4-40-52x30');
   const [customW, setCustomW] = useState('60');
@@ -454,24 +455,22 @@ function Labels(props: { lang: Lang; batch: Batch; units: number }): JSX.Element
   const [preview, setPreview] = useState<string | null>(null);
   const action = useAction();
 
-  useEffect(() => {
-    void get<{ items?: LayoutOption[] } | LayoutOption[]>('/api/v1/labels/layouts').then((res) => {
-      if (!res.ok) return;
-      const items = Array.isArray(res.data) ? res.data : res.data.items;
-      if (items && items.length > 0) setLayouts(items);
-    });
-  }, []);
-
   const layoutId = layout === 'custom' ? `custom-${customW}x${customH}` : layout;
-  const query = (fmt: string) => {
-    const q = new URLSearchParams({ format: fmt, layout: layoutId });
+  /** One file of every label asked for; `preview` asks for the first label only, as SVG. */
+  const query = (fmt: string, preview = false) => {
+    const q = new URLSearchParams({ format: fmt, layout: layoutId, codes: which });
     if (dpi && fmt !== 'svg') q.set('dpi', dpi);
-    q.set('codes', which);
+    if (preview && which === 'units') {
+      q.set('from', '1');
+      q.set('to', '1');
+    } else if (which === 'batch') {
+      q.set('copies', preview ? '1' : String(Math.max(1, Math.min(10_000, Math.floor(Number(copies) || 1)))));
+    }
     return `/api/v1/batches/${props.batch.id}/labels?${q.toString()}`;
   };
 
   const download = async () => {
-    const data = await action.run(() => getBlob(query(format), 180_000), t.done, props.lang);
+    const data = await action.run(() => getBlob(query(format), 180_000), t.downloaded, props.lang);
     if (data)
       saveBlob(
         data,
@@ -551,9 +550,22 @@ function Labels(props: { lang: Lang; batch: Batch; units: number }): JSX.Element
             </option>
           </select>
         </Field>
+        {which === 'batch' && (
+          <Field id="label-copies" label={t.labelCopies}>
+            <input
+              id="label-copies"
+              type="number"
+              min={1}
+              max={10000}
+              inputMode="numeric"
+              value={copies}
+              onInput={(e) => setCopies(e.currentTarget.value)}
+            />
+          </Field>
+        )}
       </div>
       <p class="actions">
-        <button type="button" class="button secondary" onClick={() => setPreview(query('svg'))}>
+        <button type="button" class="button secondary" onClick={() => setPreview(query('svg', true))}>
           {t.preview}
         </button>
         <button
