@@ -9,6 +9,7 @@
  *
  * or `import { benchLabels } from './labels.ts'` and print `formatLabelsBench(await benchLabels())`.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import QRCode from 'qrcode';
@@ -27,6 +28,8 @@ export interface LabelsBenchRow {
   bytes: number;
   /** Largest RSS seen during the case, MB. */
   peakRssMb: number;
+  /** Longest the event loop was held during the case, ms (what other requests would wait). */
+  maxStallMs: number;
 }
 
 function layout(id: string): Layout {
@@ -143,16 +146,19 @@ export async function benchLabels(opts: { n?: number; rounds?: number } = {}): P
   // Rounds interleave the cases, and each case keeps its median round: on a shared 2-core machine
   // the load of the moment would otherwise decide the ratios.
   const rounds = opts.rounds ?? 3;
-  const samples = cases.map(() => [] as { ms: number; bytes: number; peak: number }[]);
+  const samples = cases.map(() => [] as { ms: number; bytes: number; peak: number; stall: number }[]);
   for (let round = 0; round < rounds; round++) {
     for (const [i, [, run]] of cases.entries()) {
       let peak = process.memoryUsage().rss;
       const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+      const lag = monitorEventLoopDelay({ resolution: 5 });
+      lag.enable();
       const t0 = performance.now();
       const bytes = await run();
       const ms = performance.now() - t0;
+      lag.disable();
       clearInterval(timer);
-      samples[i]!.push({ ms, bytes, peak: Math.max(peak, process.memoryUsage().rss) });
+      samples[i]!.push({ ms, bytes, peak: Math.max(peak, process.memoryUsage().rss), stall: lag.max / 1e6 });
     }
   }
   const rows: LabelsBenchRow[] = cases.map(([name], i) => {
@@ -166,6 +172,7 @@ export async function benchLabels(opts: { n?: number; rounds?: number } = {}): P
       ratio: 0,
       bytes: mid.bytes,
       peakRssMb: Math.max(...sorted.map((x) => x.peak)) / 1e6,
+      maxStallMs: mid.stall,
     };
   });
   for (const r of rows) r.ratio = r.perSecond / rows[0]!.perSecond;
@@ -176,12 +183,12 @@ export function formatLabelsBench(rows: LabelsBenchRow[]): string {
   const fmt = (x: number, d = 0) =>
     x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
   const lines = [
-    '| case | labels | time | labels/s | × floor | output | peak RSS |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| case | labels | time | labels/s | × floor | output | peak RSS | longest event-loop stall |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows.map(
       (r) =>
         `| ${r.name} | ${fmt(r.labels)} | ${fmt(r.ms / 1000, 1)} s | ${fmt(r.perSecond)} | ${fmt(r.ratio, 2)} | ` +
-        `${fmt(r.bytes / 1e6, 1)} MB | ${fmt(r.peakRssMb)} MB |`,
+        `${fmt(r.bytes / 1e6, 1)} MB | ${fmt(r.peakRssMb)} MB | ${fmt(r.maxStallMs)} ms |`,
     ),
   ];
   return lines.join('\n');

@@ -131,7 +131,8 @@ export async function writeLabels(
     opts.onProgress?.(count);
     return { labels: count };
   } catch (err) {
-    out.destroy(err as Error);
+    // An abort is the caller's own decision: end `out` without an 'error' for it to handle.
+    out.destroy(opts.signal?.aborted ? undefined : (err as Error));
     throw err;
   }
 }

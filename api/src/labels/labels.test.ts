@@ -150,6 +150,34 @@ describe('other layouts and names', () => {
     expect(chunksAtPage[1]).toBeGreaterThan(0);
   });
 
+  it('stops drawing when the output goes away or the job is aborted', async () => {
+    const labels = batchLabels(TOI_DEN, 2000, 13);
+    let drawn = 0;
+    function* counted() {
+      for (const l of labels) {
+        drawn++;
+        yield l;
+      }
+    }
+    const out = new PassThrough();
+    out.once('data', () => out.destroy());
+    await expect(writeLabelsPdf(counted(), layout('a4-40-52x30'), out)).rejects.toThrow(/closed/);
+    expect(drawn).toBeLessThan(200);
+
+    drawn = 0;
+    const abort = new AbortController();
+    const sink = new Writable({ write: (_c, _e, cb) => cb() });
+    const job = writeLabels(
+      counted(),
+      { layout: layout('roll-50x40'), format: 'png', signal: abort.signal },
+      sink,
+    );
+    setTimeout(() => abort.abort(), 50);
+    await expect(job).rejects.toThrow(/abort/i);
+    expect(drawn).toBeLessThan(2000);
+    expect(sink.destroyed).toBe(true);
+  });
+
   it('a roll PDF has one label-sized page per label', async () => {
     const labels = batchLabels(TOI_DEN, 3, 9);
     const pdf = await pdfFile('roll.pdf', (out) => writeLabelsPdf(labels, layout('roll-50x40'), out));

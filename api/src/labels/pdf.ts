@@ -140,7 +140,8 @@ export async function writeLabelsPdf(
     await finished;
   } catch (err) {
     doc.unpipe(out);
-    out.destroy(err as Error);
+    // An abort is the caller's own decision: end `out` without an 'error' for it to handle.
+    out.destroy(opts.signal?.aborted ? undefined : (err as Error));
     throw err;
   }
   return { labels: count, pages };
