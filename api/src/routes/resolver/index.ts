@@ -203,20 +203,26 @@ const resolver: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async 
   }
 
   /**
-   * Hand a browser the site's verification page for this URL. `status` other than 200 is forced
-   * on the page's response: a malformed code still shows the page (which tells the consumer the
-   * code is not genuine) but with the 400 a GS1 resolver owes ("never 200 for an error").
+   * Hand a browser the site's verification page for this URL. With `status`, the page's response
+   * gets that status whatever the page set: a malformed code still shows the page (which tells the
+   * consumer the code is not genuine) but answers the 400 a GS1 resolver owes ("never 200 for an
+   * error"), and a request that is wrong stays a client error even when the page could not verify.
    */
-  async function renderPage(request: FastifyRequest, reply: FastifyReply, link: string | null, status = 200) {
+  async function renderPage(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    link: string | null,
+    status?: number,
+  ) {
     const raw = reply.raw;
     // The page gets the site's CSP from renderSite; the API's `default-src 'none'` would break it.
     raw.removeHeader('content-security-policy');
     setPublicCorsHeaders(reply, true);
     if (link) raw.setHeader('link', link);
     raw.setHeader('vary', 'Accept, Accept-Language');
-    if (status !== 200) {
+    if (status !== undefined) {
       const writeHead = raw.writeHead.bind(raw) as (code: number, ...rest: unknown[]) => typeof raw;
-      const forced = (code: number, ...rest: unknown[]) => writeHead(code === 200 ? status : code, ...rest);
+      const forced = (_code: number, ...rest: unknown[]) => writeHead(status, ...rest);
       raw.writeHead = forced;
     }
     return app.renderSite(request, reply);
