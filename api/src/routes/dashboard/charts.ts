@@ -80,7 +80,7 @@ export function barChart(opts: {
     const y = top + i * row;
     const w = Math.round((b.value / max) * plotW);
     body +=
-      `<text x="${labelW - 8}" y="${y + 19}" font-size="13" text-anchor="end" fill="${COLORS.ink}">${esc(clip(b.label, 32))}</text>` +
+      `<text x="${labelW - 8}" y="${y + 19}" font-size="13" text-anchor="end" fill="${COLORS.ink}">${esc(clip(b.label, 27))}</text>` +
       `<rect x="${labelW}" y="${y + 5}" width="${Math.max(w, b.value > 0 ? 2 : 0)}" height="${row - 10}" rx="3" fill="${b.color ?? COLORS.brand}"/>` +
       `<text x="${labelW + Math.max(w, 0) + 6}" y="${y + 19}" font-size="13" font-weight="700" fill="${COLORS.ink}">${esc(formatNumber(b.value, opts.lang))}</text>`;
   });
@@ -135,7 +135,8 @@ export function columnChart(opts: {
       y -= h;
       body += `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${colW.toFixed(1)}" height="${h.toFixed(1)}" fill="${s.color}"/>`;
     }
-    if (i % 7 === 0 || i === n - 1) {
+    // A date every week, and the last day unless it would touch the previous one.
+    if (i % 7 === 0 || (i === n - 1 && i % 7 >= 4)) {
       body += `<text x="${(x + colW / 2).toFixed(1)}" y="${height - bottom + 16}" font-size="11" text-anchor="middle" fill="${COLORS.muted}">${esc(label)}</text>`;
     }
   });

@@ -211,6 +211,21 @@ export async function dashboard(
  * certificates decided in the year), 4★ certified by the province, 5★ (national). Years without
  * targets of their own show the latest earlier plan's targets, measured in that plan's year.
  */
+/** The order of Kế hoạch 69's section II; other metrics follow alphabetically. */
+const METRIC_ORDER = [
+  'new_certified_3_5',
+  'new_4_star_province',
+  'new_5_star',
+  'producers_strengthened',
+  'producers_modern_channels',
+  'craft_village_products',
+  'producers_trained',
+];
+const rank = (metric: string) => {
+  const i = METRIC_ORDER.indexOf(metric);
+  return i === -1 ? METRIC_ORDER.length : i;
+};
+
 export async function targetsProgress(
   db: Kysely<Database>,
   scope: Scope,
@@ -222,13 +237,9 @@ export async function targetsProgress(
   const year = years.includes(requestedYear)
     ? requestedYear
     : ([...years].reverse().find((y) => y <= requestedYear) ?? years[years.length - 1] ?? requestedYear);
-  const rows = await db
-    .selectFrom('plan_targets')
-    .selectAll()
-    .where('year', '=', year)
-    .orderBy('created_at')
-    .orderBy('metric')
-    .execute();
+  const rows = (
+    await db.selectFrom('plan_targets').selectAll().where('year', '=', year).orderBy('created_at').execute()
+  ).sort((a, b) => rank(a.metric) - rank(b.metric) || a.metric.localeCompare(b.metric));
   const scoped = inScope(scope);
   const measured = await sql<{ new_3_5: number; new_4_province: number; new_5: number }>`
     select
