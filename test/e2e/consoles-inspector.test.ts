@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import {
@@ -133,6 +134,14 @@ describe('the inspector console', () => {
     expect(await verdict()).toBe('revoked_certificate');
     expect(await page.locator('.scan-result').innerText()).toContain('Kiểm tra ngoại tuyến');
     await page.getByLabel('Ghi chú (không bắt buộc)').fill('Ghi nhận khi mất mạng');
+    // A photo of the pack, with camera metadata the server must strip.
+    const photo = await sharp({ create: { width: 1200, height: 900, channels: 3, background: '#b42318' } })
+      .jpeg()
+      .withMetadata({ exif: { IFD0: { Make: 'PhoneCo' } } })
+      .toBuffer();
+    await page
+      .locator('#finding-photos')
+      .setInputFiles({ name: 'tem.jpg', mimeType: 'image/jpeg', buffer: photo });
     await page.locator('#record-finding').click();
     await expect.poll(states, { timeout: 10_000 }).toEqual(['pending', 'synced', 'synced']);
     expect(await page.locator('.sync-line').getAttribute('data-pending')).toBe('1');
@@ -170,6 +179,13 @@ describe('the inspector console', () => {
     const offline = stored.items.filter((f) => f.id === offlineId);
     expect(offline).toHaveLength(1);
     expect(offline[0]).toMatchObject({ note: 'Ghi nhận khi mất mạng', verdictSource: 'offline' });
+    expect(offline[0]!.photos).toHaveLength(1);
+    const res = await fetch(`${app.origin}${offline[0]!.photos[0]!.url}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.headers.get('content-type')).toBe('image/webp');
+    const meta = await sharp(Buffer.from(await res.arrayBuffer())).metadata();
+    expect(meta.exif).toBeUndefined();
   });
 
   it("exports the session's report as CSV and PDF", async () => {
