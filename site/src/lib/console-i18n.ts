@@ -310,6 +310,10 @@ const vi = {
   targetsFallback: (year: number, asked: number) =>
     `Năm ${asked} chưa có chỉ tiêu riêng: hiển thị chỉ tiêu năm ${year}, đo trong năm ${year}.`,
   target: 'Chỉ tiêu',
+  setTarget: (y: number) => `Đặt chỉ tiêu năm ${y}`,
+  plan: 'Kế hoạch (số, ký hiệu)',
+  targetMin: 'Mức chỉ tiêu (tối thiểu)',
+  targetMax: 'Mức tối đa',
   actual: 'Đạt được',
   notMeasured: 'Chưa đo được từ dữ liệu',
   signals: 'Tín hiệu cần xử lý',
@@ -632,6 +636,10 @@ const en: ConsoleStrings = {
   targetsFallback: (year: number, asked: number) =>
     `${asked} has no targets of its own: showing the ${year} targets, measured in ${year}.`,
   target: 'Target',
+  setTarget: (y: number) => `Set a target for ${y}`,
+  plan: 'Plan (number, symbol)',
+  targetMin: 'Target (at least)',
+  targetMax: 'Upper end',
   actual: 'Achieved',
   notMeasured: 'Not measured from the data',
   signals: 'Signals to follow up',

@@ -7,7 +7,8 @@ import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { formatNumber } from '../../lib/i18n.ts';
 import { CONSOLE, type Lang } from '../../lib/console-i18n.ts';
-import { AuthImage, Bar, Field, Show, Stars, Table, formatDate, useApi } from './ui.tsx';
+import { AuthImage, Bar, Field, Message, Show, Stars, Table, formatDate, useAction, useApi } from './ui.tsx';
+import { call } from '../../lib/console.ts';
 
 export interface Dashboard {
   today: string;
@@ -74,7 +75,7 @@ function Chart(props: {
   );
 }
 
-export function DashboardView(props: { lang: Lang }): JSX.Element {
+export function DashboardView(props: { lang: Lang; admin: boolean }): JSX.Element {
   const t = CONSOLE[props.lang];
   const thisYear = Number(new Date(Date.now() + 7 * 3600_000).toISOString().slice(0, 4));
   const [year, setYear] = useState(thisYear);
@@ -212,6 +213,9 @@ export function DashboardView(props: { lang: Lang }): JSX.Element {
                   </tr>
                 ))}
               </Table>
+              {props.admin && (
+                <TargetForm lang={props.lang} year={year} current={d.targets} onSaved={reload} />
+              )}
             </section>
 
             <section class="panel" aria-labelledby="expiring-title">
@@ -239,5 +243,102 @@ export function DashboardView(props: { lang: Lang }): JSX.Element {
         )}
       </Show>
     </section>
+  );
+}
+
+/** The metrics the registry measures, with the plan's wording (Kế hoạch 69/KH-UBND, II). */
+const MEASURED: Record<string, { vi: string; en: string }> = {
+  new_certified_3_5: { vi: 'Sản phẩm đạt OCOP 3–5 sao mới', en: 'New 3–5★ OCOP products' },
+  new_4_star_province: {
+    vi: 'Sản phẩm được UBND tỉnh công nhận 4 sao',
+    en: '4★ products certified by the province',
+  },
+  new_5_star: { vi: 'Sản phẩm đạt 5 sao cấp Trung ương', en: 'National 5★ products' },
+};
+
+/** Set one target of the year shown (admin): targets are data, one row per year and metric. */
+function TargetForm(props: {
+  lang: Lang;
+  year: number;
+  current: Dashboard['targets'];
+  onSaved: () => void;
+}): JSX.Element {
+  const t = CONSOLE[props.lang];
+  const [metric, setMetric] = useState('new_certified_3_5');
+  const [min, setMin] = useState('');
+  const [max, setMax] = useState('');
+  const [plan, setPlan] = useState(props.current.items[0]?.plan ?? '');
+  const action = useAction();
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const label = MEASURED[metric] ?? { vi: metric, en: metric };
+    const ok = await action.run(
+      () =>
+        call('PUT', `/api/v1/targets/${props.year}/${metric}`, {
+          body: {
+            plan: plan.trim(),
+            targetMin: Number(min),
+            ...(max ? { targetMax: Number(max) } : {}),
+            labelVi: label.vi,
+            labelEn: label.en,
+          },
+        }),
+      t.done,
+      props.lang,
+    );
+    if (ok) props.onSaved();
+  };
+  return (
+    <details>
+      <summary>{t.setTarget(props.year)}</summary>
+      <form class="form-grid" onSubmit={(e) => void submit(e)}>
+        <Field id="tg-metric" label={t.target}>
+          <select id="tg-metric" value={metric} onChange={(e) => setMetric(e.currentTarget.value)}>
+            {Object.entries(MEASURED).map(([k, v]) => (
+              <option key={k} value={k}>
+                {v[props.lang]}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field id="tg-plan" label={t.plan}>
+          <input
+            id="tg-plan"
+            type="text"
+            required
+            maxLength={200}
+            value={plan}
+            onInput={(e) => setPlan(e.currentTarget.value)}
+          />
+        </Field>
+        <Field id="tg-min" label={t.targetMin}>
+          <input
+            id="tg-min"
+            type="number"
+            required
+            min={0}
+            step="any"
+            value={min}
+            onInput={(e) => setMin(e.currentTarget.value)}
+          />
+        </Field>
+        <Field id="tg-max" label={`${t.targetMax} ${t.optional}`}>
+          <input
+            id="tg-max"
+            type="number"
+            min={0}
+            step="any"
+            value={max}
+            onInput={(e) => setMax(e.currentTarget.value)}
+          />
+        </Field>
+        <div class="full">
+          <button type="submit" class="button secondary" disabled={action.busy}>
+            {t.save}
+          </button>
+          <Message message={action.message} />
+        </div>
+      </form>
+    </details>
   );
 }

@@ -49,7 +49,7 @@ function OfficeConsole(props: { lang: Lang; session: Session }): JSX.Element {
       current={tab}
       onTab={go}
     >
-      {tab === 'dashboard' && <DashboardView lang={props.lang} />}
+      {tab === 'dashboard' && <DashboardView lang={props.lang} admin={admin} />}
       {tab === 'cases' && <CasesView lang={props.lang} selected={selectedCase} onSelect={selectCase} />}
       {tab === 'certificates' && <CertificatesView lang={props.lang} />}
       {tab === 'registry' && <RegistryView lang={props.lang} />}
