@@ -94,7 +94,15 @@ export function identityOf(
   };
 }
 
-export function validityOf(c: Certificate): CertificateValidity {
+/** The certificate fields the issuance and verification rules read. */
+export interface CertificateLike {
+  status: Certificate['status'];
+  valid_from: string;
+  valid_to: string;
+  revoked_at: Date | string | null;
+}
+
+export function validityOf(c: CertificateLike): CertificateValidity {
   return {
     status: c.status,
     validFrom: c.valid_from,
@@ -115,7 +123,7 @@ export async function productCertificates(db: Kysely<Database>, productId: strin
 }
 
 /** The product's current certificate: the active one, else the newest decision. */
-export function currentCertificateOf(certs: readonly Certificate[]): Certificate | null {
+export function currentCertificateOf<C extends CertificateLike>(certs: readonly C[]): C | null {
   return certs.find((c) => c.status === 'active') ?? certs[0] ?? null;
 }
 
@@ -123,7 +131,10 @@ export function currentCertificateOf(certs: readonly Certificate[]): Certificate
  * The certificate that covered a batch made on `producedOn`: the newest one valid that day, else
  * the newest whose dates cover the day (revoked before it), else the current one.
  */
-export function batchCertificateOf(certs: readonly Certificate[], producedOn: string): Certificate | null {
+export function batchCertificateOf<C extends CertificateLike>(
+  certs: readonly C[],
+  producedOn: string,
+): C | null {
   return (
     certs.find((c) => wasValidOn(validityOf(c), producedOn)) ??
     certs.find(

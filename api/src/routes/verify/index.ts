@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
+  BATCH_SCANS_PER_UNIT,
   CLONE_WINDOW_DAYS,
   normaliseOrigin,
   parseCode,
@@ -13,12 +14,11 @@ import { toPublicKeyInfo } from '../../plugins/keys.ts';
 import { problems } from '../common-schemas.ts';
 import { named } from '../codes/schemas.ts';
 import {
-  batchEvents,
-  batchZones,
   certificateView,
   deviceHasher,
   findCodeRecord,
   liveRegistry,
+  pastBatchScans,
   pastScans,
   printedOrigins,
   recordScan,
@@ -96,7 +96,12 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
       };
       let history: (ScanHistory & { last: string }) | null = null;
       const readHistory = async (code: ParsedCode): Promise<ScanHistory | null> => {
-        history = withThisScan(await pastScans(app.db, code.path, deviceHash, area), deviceHash, area, now);
+        const rec = record;
+        const past =
+          code.kind === 'batch'
+            ? await pastBatchScans(app.db, code.path, (rec?.units ?? 0) * BATCH_SCANS_PER_UNIT + 1)
+            : await pastScans(app.db, code.path, deviceHash, area);
+        history = withThisScan(past, deviceHash, area, now);
         return history;
       };
 
@@ -129,12 +134,6 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
       const rec = record as CodeRecord | null;
       const signed = result.key !== undefined && rec !== null;
       const hist = history as (ScanHistory & { last: string }) | null;
-      const [zones, events] =
-        signed && rec
-          ? await Promise.all([batchZones(app.db, rec.batch.id), batchEvents(app.db, rec.batch.id)]).catch(
-              () => [[], []],
-            )
-          : [[], []];
       const c = result.code;
       return {
         verdict: result.verdict,
@@ -169,8 +168,8 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
                 issuedAt: rec.issuedAt,
               }
             : null,
-        zones,
-        events,
+        zones: signed && rec ? rec.zones : [],
+        events: signed && rec ? rec.events : [],
         scanHistory:
           signed && rec?.kind === 'unit' && hist
             ? {

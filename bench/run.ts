@@ -1,0 +1,53 @@
+/**
+ * `npm run bench`: every benchmark of the project, one after another, printed as Markdown tables
+ * of ratios measured in the same run (never part of `npm test`). Add a benchmark by exporting a
+ * `run` step below.
+ *
+ *   npm run bench                                   # PGlite
+ *   DATABASE_URL=postgres://… npm run bench         # PostgreSQL
+ *   BENCH_SECONDS=5 npm run bench                   # shorter runs
+ *   npm run bench -- verify                         # only the named benchmarks
+ */
+import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { benchVerify, formatVerifyBench } from './verify.ts';
+
+interface Step {
+  name: string;
+  run(): Promise<string>;
+}
+
+const steps: Step[] = [
+  { name: 'verify', run: async () => formatVerifyBench(await benchVerify()) },
+  {
+    // Label rendering (issue 5), when its benchmark is present.
+    name: 'labels',
+    run: async () => {
+      const file = fileURLToPath(new URL('./labels.ts', import.meta.url));
+      if (!existsSync(file)) return '### Labels\n\n(bench/labels.ts not present)\n';
+      const mod = (await import(new URL('./labels.ts', import.meta.url).href)) as {
+        benchLabels: () => Promise<unknown>;
+        formatLabelsBench: (rows: unknown) => string;
+      };
+      return mod.formatLabelsBench(await mod.benchLabels());
+    },
+  },
+];
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  const cpu = cpus();
+  process.stdout.write(
+    `## OCOP Trace benchmarks\n\n${new Date().toISOString()} · node ${process.version} · ${cpu.length} × ${cpu[0]?.model ?? '?'}\n\n`,
+  );
+  for (const step of steps) {
+    if (only.length > 0 && !only.includes(step.name)) continue;
+    process.stdout.write(`${await step.run()}\n`);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
