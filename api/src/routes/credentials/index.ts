@@ -6,7 +6,7 @@ import { AppError } from '../../errors.ts';
 import type { Signer } from '../../plugins/keys.ts';
 import { problems } from '../common-schemas.ts';
 import { publicCors, publicDocumentConfig } from '../resolver/public-access.ts';
-import { BatchIdParams as IdParams } from '../resolver/schemas.ts';
+import { IdParams } from '../route-helpers.ts';
 import { conformityCredential } from './credential.ts';
 import { certificateWithParties } from './queries.ts';
 

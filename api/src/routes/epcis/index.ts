@@ -5,6 +5,7 @@ import type { Config } from '../../config.ts';
 import { AppError } from '../../errors.ts';
 import { currentUser } from '../../plugins/auth.ts';
 import { problems } from '../common-schemas.ts';
+import { IdParams } from '../route-helpers.ts';
 import { publicCors, publicDocumentConfig } from '../resolver/public-access.ts';
 import {
   batchEpcis,
@@ -15,7 +16,6 @@ import {
   issuedSerials,
 } from './queries.ts';
 import {
-  BatchIdParams,
   EpcisDocument,
   EpcisImportBody,
   EpcisImportResult,
@@ -120,7 +120,7 @@ const epcis: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (ap
           summary: "A batch's value chain as an EPCIS 2.0 JSON-LD document",
           description:
             'Commissioning of the lot (with lot and best-before date as ILMD and `certificationInfo` pointing at the certificate credential), the transformation of raw material from its zones into the lot, and every recorded value-chain step (harvest, shipping, receiving…), including events imported from partners. The `gs1:traceability` link of the resolver points here. Extra query parameters (passed on by the resolver) are ignored.',
-          params: BatchIdParams,
+          params: IdParams,
           response: { 200: EpcisDocument, ...problems(400, 404) },
         },
       },
@@ -242,7 +242,7 @@ const epcis: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (ap
           description:
             'Accepts `application/json` or `application/ld+json`, at most 2 MB and 1000 events. The document must validate against the official EPCIS 2.0 JSON schema (400 with the schema errors otherwise) and every event must name this batch (422 otherwise). Idempotent on eventID: events the batch already holds are reported as duplicates; events without an eventID are named by the SHA-256 of their JSON. Each new event becomes a value-chain step of the batch.',
           security: [{ bearerAuth: [] }],
-          params: BatchIdParams,
+          params: IdParams,
           body: EpcisImportBody,
           response: {
             200: EpcisImportResult,

@@ -6,9 +6,6 @@ import { Uuid } from '../common-schemas.ts';
  * EPCIS 2.0 JSON schema (validate.ts); these TypeBox shapes only describe them in OpenAPI.
  */
 
-export const BatchIdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
-export type BatchIdParams = Static<typeof BatchIdParams>;
-
 const EPCIS_DOC = 'https://ref.gs1.org/standards/epcis/artefacts';
 
 export const EpcisDocument = Type.Object(

@@ -8,6 +8,7 @@ import {
   checkDataAttributes,
   chooseLink,
   linkHeader,
+  linkTypeCurie,
   linksOfType,
   parseLinkType,
   parseResolverPath,
@@ -30,7 +31,8 @@ import {
 } from '../credentials/queries.ts';
 import { publicCors, publicDocumentConfig, setPublicCorsHeaders } from './public-access.ts';
 import { batchRecallStatus, codeIssued, findBatch, findProduct } from './queries.ts';
-import { BatchIdParams, RecallStatus, ResolverDescription } from './schemas.ts';
+import { IdParams } from '../route-helpers.ts';
+import { RecallStatus, ResolverDescription } from './schemas.ts';
 
 /** What a client may ask for at a code URL, best first when it does not say (a browser). */
 const NEGOTIATED = ['text/html', LINKSET_MEDIA_TYPE, 'application/ld+json', 'application/json'];
@@ -290,10 +292,10 @@ const resolver: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async 
       request.headers['accept-language'],
     );
     if (!target) {
-      const curie = requested.uri.startsWith(GS1_VOC)
-        ? `gs1:${requested.uri.slice(GS1_VOC.length)}`
-        : requested.uri;
-      throw new AppError('link_type_not_found', `This identifier has no ${curie} link.`);
+      throw new AppError(
+        'link_type_not_found',
+        `This identifier has no ${linkTypeCurie(requested.uri)} link.`,
+      );
     }
     return reply
       .code(307)
@@ -367,7 +369,7 @@ const resolver: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async 
           tags: ['resolver'],
           operationId: 'getBatchRecallStatus',
           summary: 'Whether a batch is recalled (the gs1:recallStatus link)',
-          params: BatchIdParams,
+          params: IdParams,
           response: { 200: RecallStatus, ...problems(400, 404) },
         },
       },

@@ -36,5 +36,3 @@ export const RecallStatus = Type.Object(
   },
   { $id: 'RecallStatus', description: 'Whether a batch was recalled, now (the gs1:recallStatus link).' },
 );
-
-export const BatchIdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
