@@ -35,6 +35,7 @@ export async function verifyThisUrl(
   // A verdict is live data: never kept by the browser or a proxy.
   astro.response.headers.set('cache-control', 'no-store');
   astro.response.headers.set('content-type', 'text/html; charset=utf-8');
-  if (!result.ok) astro.response.status = result.status === 429 ? 429 : 503;
+  // A refused input (e.g. an over-long URL) is the client's 4xx, not an outage.
+  if (!result.ok) astro.response.status = result.status >= 400 && result.status < 500 ? result.status : 503;
   return { code, result };
 }
