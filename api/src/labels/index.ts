@@ -3,7 +3,8 @@ import { labelText, planLabel } from './compose.ts';
 import { sheetPlan, singleInsets, type Dpi, type Layout } from './layouts.ts';
 import { writeLabelsPdf } from './pdf.ts';
 import { PngRenderer } from './png.ts';
-import { encodeQr } from './qr.ts';
+import { encodeQr, type QrMatrix } from './qr.ts';
+import { sharedQrPool, withQr } from './qr-pool.ts';
 import { timeSlicer } from './streams.ts';
 import { SvgRenderer } from './svg.ts';
 import type { LabelData, Refusal } from './types.ts';
@@ -76,6 +77,8 @@ export interface WriteOptions {
   signal?: AbortSignal;
   /** Called as labels are done (after each page for PDFs, every 50 labels for ZIPs). */
   onProgress?: (labels: number) => void;
+  /** Encode QR codes in worker threads, ahead of the drawing (default true; see qr-pool.ts). */
+  qrWorkers?: boolean;
 }
 
 /**
@@ -97,21 +100,23 @@ export async function writeLabels(
       ...(opts.title ? { title: opts.title } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      ...(opts.qrWorkers === false ? { qrWorkers: false } : {}),
     });
   }
   const dpi = opts.dpi ?? layout.defaultDpi;
   const png = format === 'png' ? new PngRenderer(layout, { dpi, mono: opts.mono ?? false }) : null;
   const svg = format === 'svg' ? new SvgRenderer(layout, { dpi }) : null;
-  const render = async (d: LabelData): Promise<Buffer> =>
-    png ? (await png.render(d)).png : Buffer.from(svg!.render(d), 'utf8');
+  const render = async (d: LabelData, qr: QrMatrix): Promise<Buffer> =>
+    png ? (await png.renderWith(d, qr)).png : Buffer.from(svg!.renderWith(d, qr), 'utf8');
   const name =
     opts.name ?? ((_d: LabelData, i: number) => `label-${String(i + 1).padStart(5, '0')}.${format}`);
   let count = 0;
   try {
+    const encoded = withQr(labels, opts.qrWorkers === false ? null : sharedQrPool());
     if (opts.single) {
-      for await (const d of labels) {
+      for await (const { data: d, qr } of encoded) {
         if (count++ > 0) throw new RangeError('`single` output holds one label');
-        const bytes = await render(d);
+        const bytes = await render(d, qr);
         out.end(bytes);
       }
       if (count === 0) out.end();
@@ -119,9 +124,9 @@ export async function writeLabels(
     }
     const zip = new ZipWriter(out);
     const slice = timeSlicer();
-    for await (const d of labels) {
+    for await (const { data: d, qr } of encoded) {
       opts.signal?.throwIfAborted();
-      await zip.add(name(d, count), await render(d));
+      await zip.add(name(d, count), await render(d, qr));
       count++;
       if (count % 50 === 0) opts.onProgress?.(count);
       const pause = slice();

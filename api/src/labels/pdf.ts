@@ -4,6 +4,7 @@ import { dotMm, type LabelPlan } from './compose.ts';
 import { labelFonts } from './fonts.ts';
 import { labelsPerPage, pageSize, sheetPlan, type Cell, type Dpi, type Layout } from './layouts.ts';
 import { PlanCache } from './plans.ts';
+import { sharedQrPool, withQr } from './qr-pool.ts';
 import type { QrMatrix } from './qr.ts';
 import { drained, timeSlicer } from './streams.ts';
 import { starPoints } from './svg.ts';
@@ -36,6 +37,8 @@ export interface PdfOptions {
   signal?: AbortSignal;
   /** Called after each page with the number of labels drawn so far. */
   onProgress?: (labels: number) => void;
+  /** Encode QR codes in worker threads, ahead of the drawing (default true). */
+  qrWorkers?: boolean;
 }
 
 const PT_PER_MM = 72 / 25.4;
@@ -108,7 +111,7 @@ export async function writeLabelsPdf(
   };
 
   try {
-    for await (const data of labels) {
+    for await (const { data, qr } of withQr(labels, opts.qrWorkers === false ? null : sharedQrPool())) {
       opts.signal?.throwIfAborted();
       if (out.destroyed) throw new Error('the output closed before the labels were written');
       if (!pageOpen) {
@@ -118,7 +121,7 @@ export async function writeLabelsPdf(
         if (opts.guides) drawGuides(doc, layout, cells);
       }
       const cell = cells[cellIndex]!;
-      const { qr, plan } = plans.label(data, insets);
+      const plan = plans.plan(data, insets, qr);
       // The content's corner on the page's dot grid, so every module edge falls between printer dots.
       const dot = dotMm(dpi);
       const ox = Math.round((cell.xMm + cell.shiftXMm) / dot) * dot;
@@ -147,24 +150,22 @@ export async function writeLabelsPdf(
   return { labels: count, pages };
 }
 
-const f = (n: number) => (Math.round(n * 1000) / 1000).toString();
-
-/** The QR as one path: a rectangle per dark run (pdfkit's `rect`, without a call per run). */
+/**
+ * The QR as one path: a rectangle per dark run, in module units under one scaling `cm` (short
+ * integers compress well: a label's QR is ~6 KB of operators, ~1.5 KB deflated).
+ */
 function drawQr(doc: PDFKit.PDFDocument, plan: LabelPlan, qr: QrMatrix, oxMm: number, oyMm: number): void {
   const q = plan.qr;
   const m = q.moduleMm * PT_PER_MM;
   const qx = (oxMm + q.xMm) * PT_PER_MM;
   const qy = (oyMm + q.yMm) * PT_PER_MM;
-  const ops: string[] = [];
+  const six = (n: number) => (Math.round(n * 1e6) / 1e6).toString();
+  let ops = `q ${six(m)} 0 0 ${six(m)} ${six(qx)} ${six(qy)} cm\n`;
   for (let i = 0; i < qr.runCount; i++) {
-    const row = qr.runs[i * 3]!;
-    const col = qr.runs[i * 3 + 1]!;
-    const len = qr.runs[i * 3 + 2]!;
-    ops.push(`${f(qx + col * m)} ${f(qy + row * m)} ${f(len * m)} ${f(m)} re`);
+    ops += `${qr.runs[i * 3 + 1]} ${qr.runs[i * 3]} ${qr.runs[i * 3 + 2]} 1 re\n`;
   }
-  ops.push('f');
   doc.fillColor('#000');
-  doc.addContent(ops.join('\n'));
+  doc.addContent(`${ops}f Q`);
 }
 
 /** The text, stars and badge of a plan at the page's origin, through pdfkit's own drawing calls. */

@@ -20,14 +20,25 @@ export class PlanCache {
 
   /** The QR and plan of one label. @throws LabelError when it cannot be drawn. */
   label(data: LabelData, insets: Insets): { qr: QrMatrix; plan: LabelPlan } {
-    const t = labelText(data);
-    if (!t.ok) throw new LabelError(t);
-    let qr: QrMatrix;
+    const qr = this.encode(data.url);
+    return { qr, plan: this.plan(data, insets, qr) };
+  }
+
+  /** Encodes a URL at the job's version (the first label's). @throws LabelError */
+  encode(url: string): QrMatrix {
     try {
-      qr = encodeQr(data.url, this.version);
+      const qr = encodeQr(url, this.version);
+      this.version ??= qr.version;
+      return qr;
     } catch (err) {
       throw new LabelError({ ok: false, code: 'invalid_label', reason: (err as Error).message });
     }
+  }
+
+  /** The plan of a label whose QR is already encoded (by the worker pool). @throws LabelError */
+  plan(data: LabelData, insets: Insets, qr: QrMatrix): LabelPlan {
+    const t = labelText(data);
+    if (!t.ok) throw new LabelError(t);
     this.version ??= qr.version;
     const key = JSON.stringify([t.text, qr.size, insets]);
     let plan = this.plans.get(key);
@@ -39,6 +50,6 @@ export class PlanCache {
       if (this.plans.size >= 64) this.plans.clear();
       this.plans.set(key, plan);
     }
-    return { qr, plan };
+    return plan;
   }
 }

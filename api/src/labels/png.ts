@@ -63,8 +63,13 @@ export class PngRenderer {
   }
 
   /** @throws LabelError when the label cannot be drawn (check with `checkLabel` first). */
-  async render(data: LabelData): Promise<PngLabel> {
-    const { qr, plan } = this.plans.label(data, singleInsets(this.layout));
+  render(data: LabelData): Promise<PngLabel> {
+    return this.renderWith(data, this.plans.encode(data.url));
+  }
+
+  /** The same, with the QR already encoded (see qr-pool.ts). */
+  async renderWith(data: LabelData, qr: QrMatrix): Promise<PngLabel> {
+    const plan = this.plans.plan(data, singleInsets(this.layout), qr);
     let layer = this.layers.get(plan);
     if (!layer) {
       layer = this.textLayer(plan);

@@ -45,7 +45,11 @@ export function encodeQr(url: string, version?: number): QrMatrix {
     if (version !== undefined) return encodeQr(url);
     throw new RangeError(`this text does not fit a QR code: ${(err as Error).message}`, { cause: err });
   }
-  const { size, data } = qr.modules;
+  return fromModules(url, qr.version, qr.modules.size, qr.modules.data);
+}
+
+/** The runs of a module matrix (`data[row * size + col]` truthy = dark), as {@link encodeQr} returns. */
+export function fromModules(text: string, version: number, size: number, data: ArrayLike<number>): QrMatrix {
   // At most size/2 + 1 runs per row.
   const runs = new Uint16Array(size * (Math.ceil(size / 2) + 1) * 3);
   let n = 0;
@@ -65,7 +69,7 @@ export function encodeQr(url: string, version?: number): QrMatrix {
       }
     }
   }
-  return { text: url, version: qr.version, size, runs, runCount: n };
+  return { text, version, size, runs, runCount: n };
 }
 
 /** Whether the module at (row, col) is dark (tests; the renderers use the runs). */

@@ -145,7 +145,12 @@ export class SvgRenderer {
 
   /** @throws LabelError when the label cannot be drawn (check with `checkLabel` first). */
   render(data: LabelData): string {
-    const { qr, plan } = this.plans.label(data, singleInsets(this.layout));
+    return this.renderWith(data, this.plans.encode(data.url));
+  }
+
+  /** The same, with the QR already encoded (see qr-pool.ts). */
+  renderWith(data: LabelData, qr: QrMatrix): string {
+    const plan = this.plans.plan(data, singleInsets(this.layout), qr);
     return labelSvg(plan, qr, { title: `${data.productName} — ${data.lot}` });
   }
 }
