@@ -360,6 +360,8 @@ export interface CaseLinksTable {
 
 export interface CaseEventsTable {
   id: Generated<string>;
+  /** Write order (migration 20261129T070000Z). */
+  seq: ColumnType<string, never, never>;
   case_id: string;
   at: CreatedAt;
   actor_id: string | null;

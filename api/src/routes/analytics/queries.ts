@@ -40,6 +40,13 @@ export function lastDays(n: number, now = new Date()): string[] {
   return Array.from({ length: n }, (_, i) => addDays(today, i - n + 1));
 }
 
+/**
+ * True when a reported code text names exactly this code path: the path ends the text or is
+ * followed by its query (`?k=…&s=…`). Plain string functions, not LIKE: lots may hold `_`.
+ */
+const namesPath = (text: RawBuilder<unknown>, path: RawBuilder<unknown>) =>
+  sql<SqlBool>`(right(${text}, length(${path})) = ${path} or position(${path} || '?' in ${text}) > 0)`;
+
 /** Statistics of the scans matching `where` (a condition on the alias `s`). */
 export async function scanStats(db: Kysely<Database>, where: RawBuilder<SqlBool>): Promise<ScanStats> {
   const window = sql`now() - make_interval(days => ${CLONE_WINDOW_DAYS})`;
@@ -174,9 +181,7 @@ export async function codeAnalytics(
       .selectFrom('reports as r')
       .leftJoin('case_links as l', (j) => j.onRef('l.ref_id', '=', 'r.id').on('l.kind', '=', 'report'))
       .select(['r.id', 'r.created_at', 'r.reason', 'r.verdict', 'r.place', 'l.case_id'])
-      .where(
-        sql<SqlBool>`r.code is not null and (r.code = ${path} or r.code like ${'%' + path} or r.code like ${'%' + path + '?%'})`,
-      )
+      .where(sql<SqlBool>`r.code is not null and ${namesPath(sql`r.code`, sql`${path}::text`)}`)
       .orderBy('r.created_at', 'desc')
       .limit(50)
       .execute(),
@@ -286,7 +291,7 @@ export async function batchAnalytics(db: Kysely<Database>, batchId: string) {
     sql<{ reports: number; findings: number }>`
       select (select count(*) from findings f where f.batch_id = ${batchId})::int as findings,
         (select count(*) from reports r where r.code is not null and exists (
-          select 1 from codes c where c.batch_id = ${batchId} and r.code like '%' || c.path || '%'))::int as reports`.execute(
+          select 1 from codes c where c.batch_id = ${batchId} and ${namesPath(sql`r.code`, sql`c.path`)}))::int as reports`.execute(
       db,
     ),
     unitsOf(db, batchId),

@@ -169,8 +169,7 @@ export async function getCaseDetail(
       .leftJoin('users as a', 'a.id', 'e.actor_id')
       .select(['e.id', 'e.at', 'e.actor_id', 'a.display_name', 'e.action', 'e.note'])
       .where('e.case_id', '=', id)
-      .orderBy('e.at')
-      .orderBy('e.id')
+      .orderBy('e.seq')
       .execute(),
   ]);
   return {
