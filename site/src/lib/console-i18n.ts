@@ -123,6 +123,7 @@ const vi = {
 
   // Sign-in
   signInTitle: 'Đăng nhập',
+  staffSignIn: 'Đăng nhập (chủ thể, cơ quan quản lý)',
   signInIntro:
     'Dành cho chủ thể OCOP, kiểm soát viên thị trường và Văn phòng OCOP. Người tiêu dùng không cần đăng nhập để kiểm tra sản phẩm.',
   email: 'Email',
@@ -450,6 +451,7 @@ const en: ConsoleStrings = {
   daysLeft: (n: number) => (n === 0 ? 'expires today' : n > 0 ? `${n} days left` : `${-n} days overdue`),
 
   signInTitle: 'Sign in',
+  staffSignIn: 'Sign in (producers, authorities)',
   signInIntro:
     'For OCOP producers, market inspectors and the OCOP office. Consumers do not need to sign in to check a product.',
   email: 'Email',
