@@ -289,6 +289,118 @@ function Zones(props: { lang: Lang }): JSX.Element {
   );
 }
 
+interface CategoryRow {
+  code: string;
+  level: string;
+  nameVi: string;
+  nameEn: string;
+}
+
+/** Register a product of a producer (the office records products before their evaluation). */
+function NewProduct(props: { lang: Lang; onCreated: () => void }): JSX.Element {
+  const t = CONSOLE[props.lang];
+  const [producers] = useApi<Page<Producer>>('/api/v1/producers?limit=100');
+  const [categories] = useApi<{ items: CategoryRow[] }>('/api/v1/categories');
+  const [form, setForm] = useState({ producerId: '', categoryCode: '', nameVi: '', nameEn: '', gtin: '' });
+  const [key, setKey] = useState(newId);
+  const action = useAction();
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const body = {
+      producerId: form.producerId,
+      categoryCode: form.categoryCode,
+      nameVi: form.nameVi.trim(),
+      ...(form.nameEn.trim() ? { nameEn: form.nameEn.trim() } : {}),
+      ...(form.gtin.trim() ? { gtin: form.gtin.trim() } : {}),
+    };
+    const ok = await action.run(
+      () => post('/api/v1/products', body, { headers: { 'idempotency-key': key } }),
+      t.created,
+      props.lang,
+    );
+    if (ok) {
+      setKey(newId());
+      setForm({ ...form, nameVi: '', nameEn: '', gtin: '' });
+      props.onCreated();
+    }
+  };
+  return (
+    <details>
+      <summary>{t.addProduct}</summary>
+      <form onSubmit={(e) => void submit(e)} class="form-grid">
+        <Field id="npr-producer" label={t.producer}>
+          <select
+            id="npr-producer"
+            required
+            value={form.producerId}
+            onChange={(e) => setForm({ ...form, producerId: e.currentTarget.value })}
+          >
+            <option value="">—</option>
+            {producers.state === 'ok' &&
+              producers.data.items.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.name}
+                </option>
+              ))}
+          </select>
+        </Field>
+        <Field id="npr-category" label={t.group}>
+          <select
+            id="npr-category"
+            required
+            value={form.categoryCode}
+            onChange={(e) => setForm({ ...form, categoryCode: e.currentTarget.value })}
+          >
+            <option value="">—</option>
+            {categories.state === 'ok' &&
+              categories.data.items.map((c) => (
+                <option key={c.code} value={c.code}>
+                  {`${c.code} · ${props.lang === 'vi' ? c.nameVi : c.nameEn}`}
+                </option>
+              ))}
+          </select>
+        </Field>
+        <Field id="npr-name" label={t.name}>
+          <input
+            id="npr-name"
+            type="text"
+            required
+            maxLength={300}
+            value={form.nameVi}
+            onInput={(e) => setForm({ ...form, nameVi: e.currentTarget.value })}
+          />
+        </Field>
+        <Field id="npr-name-en" label={`${t.nameEn} ${t.optional}`}>
+          <input
+            id="npr-name-en"
+            type="text"
+            maxLength={300}
+            value={form.nameEn}
+            onInput={(e) => setForm({ ...form, nameEn: e.currentTarget.value })}
+          />
+        </Field>
+        <Field id="npr-gtin" label={`GTIN ${t.optional}`} hint={t.gtinHint}>
+          <input
+            id="npr-gtin"
+            type="text"
+            inputMode="numeric"
+            pattern="[0-9]{8,14}"
+            maxLength={14}
+            value={form.gtin}
+            onInput={(e) => setForm({ ...form, gtin: e.currentTarget.value })}
+          />
+        </Field>
+        <div class="full">
+          <button type="submit" class="button" disabled={action.busy}>
+            {t.addProduct}
+          </button>
+          <Message message={action.message} />
+        </div>
+      </form>
+    </details>
+  );
+}
+
 export function RegistryView(props: { lang: Lang }): JSX.Element {
   const t = CONSOLE[props.lang];
   const [q, setQ] = useState('');
@@ -328,6 +440,7 @@ export function RegistryView(props: { lang: Lang }): JSX.Element {
             </Table>
           )}
         </Show>
+        <NewProduct lang={props.lang} onCreated={reload} />
       </section>
       <Zones lang={props.lang} />
     </section>
