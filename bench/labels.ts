@@ -4,11 +4,12 @@
  * `n` distinct unit codes of one batch, sequentially, into a sink that only counts bytes; the
  * cases run interleaved in rounds and each reports its median round.
  *
- *   npx tsx bench/labels.ts               # 1,000 labels per case, 3 rounds
- *   npx tsx bench/labels.ts 10000 1       # the 10,000-label job once, memory included
+ *   npx tsx bench/labels.ts                   # 1,000 labels per case, 3 rounds
+ *   npx tsx bench/labels.ts 10000 1 streamed  # the 10,000-label jobs once (PDF, ZIP), memory included
  *
  * or `import { benchLabels } from './labels.ts'` and print `formatLabelsBench(await benchLabels())`.
  */
+import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
@@ -30,6 +31,24 @@ export interface LabelsBenchRow {
   peakRssMb: number;
   /** Longest the event loop was held during the case, ms (what other requests would wait). */
   maxStallMs: number;
+  /** CPU per label, ms: the whole process (all threads), and the main thread alone (Linux). */
+  cpuMs: number;
+  mainCpuMs: number | null;
+}
+
+/** CPU time of the main thread, ms (Linux /proc; 10 ms ticks), or null elsewhere. */
+function mainThreadCpuMs(): number | null {
+  try {
+    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+
+function processCpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
 }
 
 function layout(id: string): Layout {
@@ -82,7 +101,9 @@ async function bareMatrix(labels: LabelData[]): Promise<number> {
   return bytes;
 }
 
-export async function benchLabels(opts: { n?: number; rounds?: number } = {}): Promise<LabelsBenchRow[]> {
+export async function benchLabels(
+  opts: { n?: number; rounds?: number; only?: string } = {},
+): Promise<LabelsBenchRow[]> {
   const n = opts.n ?? 1000;
   const labels = batchLabels(TOI_DEN, n, 2026);
   const cases: [string, () => Promise<number>][] = [
@@ -138,6 +159,9 @@ export async function benchLabels(opts: { n?: number; rounds?: number } = {}): P
       },
     ],
   ];
+  // `only`: the cases whose name contains it, and the floor they are compared with.
+  if (opts.only)
+    cases.splice(1, cases.length, ...cases.slice(1).filter(([name]) => name.includes(opts.only!)));
   // Warm-up: fonts, fontkit, librsvg, qrcode's tables.
   const warm = labels.slice(0, 20);
   await new PngRenderer(layout('roll-50x30'), { dpi: 300 }).render(warm[0]!);
@@ -146,19 +170,34 @@ export async function benchLabels(opts: { n?: number; rounds?: number } = {}): P
   // Rounds interleave the cases, and each case keeps its median round: on a shared 2-core machine
   // the load of the moment would otherwise decide the ratios.
   const rounds = opts.rounds ?? 3;
-  const samples = cases.map(() => [] as { ms: number; bytes: number; peak: number; stall: number }[]);
+  const samples = cases.map(
+    () =>
+      [] as { ms: number; bytes: number; peak: number; stall: number; cpu: number; main: number | null }[],
+  );
   for (let round = 0; round < rounds; round++) {
     for (const [i, [, run]] of cases.entries()) {
       let peak = process.memoryUsage().rss;
       const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
       const lag = monitorEventLoopDelay({ resolution: 5 });
       lag.enable();
+      const cpu0 = processCpuMs();
+      const main0 = mainThreadCpuMs();
       const t0 = performance.now();
       const bytes = await run();
       const ms = performance.now() - t0;
+      const cpu = processCpuMs() - cpu0;
+      const main1 = mainThreadCpuMs();
+      const main = main0 === null || main1 === null ? null : main1 - main0;
       lag.disable();
       clearInterval(timer);
-      samples[i]!.push({ ms, bytes, peak: Math.max(peak, process.memoryUsage().rss), stall: lag.max / 1e6 });
+      samples[i]!.push({
+        ms,
+        bytes,
+        peak: Math.max(peak, process.memoryUsage().rss),
+        stall: lag.max / 1e6,
+        cpu,
+        main,
+      });
     }
   }
   const rows: LabelsBenchRow[] = cases.map(([name], i) => {
@@ -173,6 +212,8 @@ export async function benchLabels(opts: { n?: number; rounds?: number } = {}): P
       bytes: mid.bytes,
       peakRssMb: Math.max(...sorted.map((x) => x.peak)) / 1e6,
       maxStallMs: mid.stall,
+      cpuMs: mid.cpu / n,
+      mainCpuMs: mid.main === null ? null : mid.main / n,
     };
   });
   for (const r of rows) r.ratio = r.perSecond / rows[0]!.perSecond;
@@ -183,11 +224,12 @@ export function formatLabelsBench(rows: LabelsBenchRow[]): string {
   const fmt = (x: number, d = 0) =>
     x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
   const lines = [
-    '| case | labels | time | labels/s | × floor | output | peak RSS | longest event-loop stall |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| case | labels | time | labels/s | × floor | CPU/label (main thread) | output | peak RSS | longest event-loop stall |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows.map(
       (r) =>
         `| ${r.name} | ${fmt(r.labels)} | ${fmt(r.ms / 1000, 1)} s | ${fmt(r.perSecond)} | ${fmt(r.ratio, 2)} | ` +
+        `${fmt(r.cpuMs, 2)} ms (${r.mainCpuMs === null ? '?' : fmt(r.mainCpuMs, 2)} ms) | ` +
         `${fmt(r.bytes / 1e6, 1)} MB | ${fmt(r.peakRssMb)} MB | ${fmt(r.maxStallMs)} ms |`,
     ),
   ];
@@ -197,6 +239,7 @@ export function formatLabelsBench(rows: LabelsBenchRow[]): string {
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const n = Number(process.argv[2] ?? 1000);
   const rounds = Number(process.argv[3] ?? 3);
-  const rows = await benchLabels({ n, rounds });
+  const only = process.argv[4];
+  const rows = await benchLabels({ n, rounds, ...(only ? { only } : {}) });
   console.log(formatLabelsBench(rows));
 }
