@@ -37,7 +37,7 @@ interface CollectedRoute {
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261129);
 /** Requests per route beyond the sample ones; the total stays bounded as routes are added. */
-const BUDGET_PER_ROUTE = Number(process.env.FUZZ_BUDGET ?? 120);
+const BUDGET_PER_ROUTE = Number(process.env.FUZZ_BUDGET ?? 60);
 const ROLES = ['admin', 'officer', 'producer', 'inspector'] as const;
 
 let t: SecApp;
