@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -324,6 +325,17 @@ describe('GET /api/v1/findings/report', () => {
     expect(res.headers['content-type']).toBe('application/pdf');
     expect(res.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
     expect(res.rawPayload.length).toBeGreaterThan(2000);
+    // The fonts travel with the project: the Vietnamese text comes back out of the PDF whole.
+    const vi = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/findings/report?format=pdf&sessionId=${session}`,
+      headers: { authorization: inspector.authorization },
+    });
+    const text = spawnSync('pdftotext', ['-', '-'], { input: vi.rawPayload, encoding: 'utf8' });
+    if (text.status === 0) {
+      expect(text.stdout).toContain('BIÊN BẢN KIỂM TRA SẢN PHẨM OCOP');
+      expect(text.stdout).toContain('Chợ Lý Sơn, sạp 3');
+    }
   });
 
   it('needs a session or a period', async () => {
