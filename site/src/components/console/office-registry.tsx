@@ -656,7 +656,13 @@ function ProductCertificates(props: { lang: Lang; id: string }): JSX.Element {
             </Table>
             <details>
               <summary>{active ? t.renew : t.recordResult}</summary>
-              <CertificateForm lang={props.lang} productId={p.id} supersedes={active} onDone={reload} />
+              <CertificateForm
+                key={active?.id ?? 'first'}
+                lang={props.lang}
+                productId={p.id}
+                supersedes={active}
+                onDone={reload}
+              />
             </details>
             {active && (
               <details>
