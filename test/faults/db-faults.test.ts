@@ -345,6 +345,35 @@ describe.runIf(Boolean(BASE_URL))('database faults on the real PostgreSQL', () =
     ]);
   }, 90_000);
 
+  it('I01: 50 parallel identical creates with one Idempotency-Key — exactly one batch, the others replayed or told it is in progress', async () => {
+    const m = mix(server.origin, prepared);
+    const { url, init, sent } = m.batches.request(700_000);
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        fetch(url, init).then(async (r) => ({
+          status: r.status,
+          replayed: r.headers.get('idempotent-replayed'),
+          body: (await r.json()) as { id?: string; code?: string },
+        })),
+      ),
+    );
+    const created = answers.filter((a) => a.status === 201);
+    const other = answers.filter((a) => a.status !== 201);
+    expect(other.every((a) => a.status === 409 && a.body.code === 'idempotency_in_progress')).toBe(true);
+    expect(created.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(created.map((a) => a.body.id)).size).toBe(1);
+    expect(created.filter((a) => a.replayed !== 'true').length).toBe(1);
+    const rows = await handle.db
+      .selectFrom('batches')
+      .select('id')
+      .where('lot', '=', (sent as { lot: string }).lot)
+      .execute();
+    expect(rows.map((r) => r.id)).toEqual([created[0]!.body.id]);
+    report([
+      `I01 50 parallel identical creates with one key: ${created.length} × 201 (1 created, ${created.length - 1} replayed), ${other.length} × 409 idempotency_in_progress; 1 batch stored`,
+    ]);
+  }, 60_000);
+
   it('R01: SIGTERM drains a request in flight, refuses new connections, and exits 0', async () => {
     const drained = await startServer({ DATABASE_URL: fresh.url, TRUSTED_PROXIES: '127.0.0.1' });
     const body = JSON.stringify({ reason: 'other', details: `sigterm-${drained.port}`, lang: 'vi' });
