@@ -64,6 +64,8 @@ const ELLIPSIS = '…';
 
 /** Preferred sizes in points; each shrinks with the scale down to the floor. */
 const PREF = { name: 8, producer: 6, facts: 6, cta: 6, domain: 5.5 } as const;
+/** Large labels may set the text up to this much above the preferred sizes (8 pt name → 10.4 pt). */
+const MAX_SCALE = 1.3;
 /** Pitch of lines within a block, in em. */
 const LINE = 1.2;
 
@@ -427,7 +429,7 @@ function groupHeight(blocks: Block[], innerGap: number): number {
 export function fitText(t: LabelText, rect: Rect, align: Align, floorPt: number): TextPlan | null {
   for (let vi = 0; vi < VARIANTS.length; vi++) {
     const v = VARIANTS[vi]!;
-    for (let k = 1; k >= 0.2; k -= 0.04) {
+    for (let k = MAX_SCALE; k >= 0.2; k -= 0.04) {
       const a = attempt(t, rect.widthMm, k, floorPt, v);
       const minGroupGap = mm(Math.max(floorPt, PREF.facts * k)) * (v.badge ? 0.6 : 0.4);
       if (a) {
