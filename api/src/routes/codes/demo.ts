@@ -11,13 +11,18 @@ export const DEMO_UNIT_CODES = 3;
  * has none yet — as if printed when the batch was made, so batches whose certificate has since
  * expired or been revoked, or that were recalled, carry codes that show those verdicts — and one
  * extra unit code scanned on many devices in several places, which verifies as `suspected_copy`.
- * Bypasses the issuance rule on purpose (it models labels printed in the past). Idempotent.
+ * Bypasses the issuance rule on purpose (it models labels printed in the past), so it runs only
+ * while no code exists at all: the first start after the seed. Idempotent.
  */
 export async function issueDemoCodes(
   app: FastifyInstance,
   origin: string,
 ): Promise<{ batchCodes: number; unitCodes: number; scans: number }> {
   const db = app.db;
+  const summary = { batchCodes: 0, unitCodes: 0, scans: 0 };
+  // Only right after the demo seed: once any code exists, batches made later by users get codes
+  // through the issuance rule like everywhere else.
+  if (await db.selectFrom('codes').select('path').limit(1).executeTakeFirst()) return summary;
   const pending = await db
     .selectFrom('batches as b')
     .leftJoin('codes as c', (j) => j.onRef('c.batch_id', '=', 'b.id').on('c.kind', '=', 'batch'))
@@ -25,7 +30,6 @@ export async function issueDemoCodes(
     .where('c.path', 'is', null)
     .orderBy('b.produced_on', 'desc')
     .execute();
-  const summary = { batchCodes: 0, unitCodes: 0, scans: 0 };
   if (pending.length === 0) return summary;
   const signer = await app.keys.signer();
   let copied = false;
