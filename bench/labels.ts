@@ -224,6 +224,8 @@ export function formatLabelsBench(rows: LabelsBenchRow[]): string {
   const fmt = (x: number, d = 0) =>
     x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
   const lines = [
+    `### Labels (${rows[0]?.labels.toLocaleString('en-US') ?? 0} distinct unit codes per case, median of interleaved rounds; × floor = labels/s ÷ the bare QR matrix's)`,
+    '',
     '| case | labels | time | labels/s | × floor | CPU/label (main thread) | output | peak RSS | longest event-loop stall |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows.map(
@@ -232,6 +234,10 @@ export function formatLabelsBench(rows: LabelsBenchRow[]): string {
         `${fmt(r.cpuMs, 2)} ms (${r.mainCpuMs === null ? '?' : fmt(r.mainCpuMs, 2)} ms) | ` +
         `${fmt(r.bytes / 1e6, 1)} MB | ${fmt(r.peakRssMb)} MB | ${fmt(r.maxStallMs)} ms |`,
     ),
+    '',
+    'CPU/label counts every thread (sharp encodes on the libuv pool, QR codes in worker threads); the main',
+    'thread’s share is what a label job takes from the API. The event-loop stall includes the OS descheduling',
+    'the process on a busy machine, and the PDF’s font subsetting at its end.',
   ];
   return lines.join('\n');
 }
