@@ -1,4 +1,10 @@
-import { createHmac, generateKeyPairSync, randomBytes, sign as cryptoSign } from 'node:crypto';
+import {
+  createHmac,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  sign as cryptoSign,
+} from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
@@ -357,11 +363,14 @@ describe('the token attacks of reliability.md, against POST /api/v1/verify', () 
   let url: string;
   let canonical: string;
   let kid: string;
+  let publicJwk: { kty: string; crv: string; x: string; y: string };
   beforeAll(async () => {
     const c = await issued(1);
     url = c.unitUrls[0]!;
     canonical = url.split('?')[0]!;
-    kid = (await t.app.keys.all()).find((k) => k.status === 'active')!.kid;
+    const active = (await t.app.keys.all()).find((k) => k.status === 'active')!;
+    kid = active.kid;
+    publicJwk = active.publicJwk;
   });
   const sigOf = (u: string) => /s=([^&]*)/.exec(u)![1]!;
   const withSig = (u: string, b: Buffer) => u.replace(/s=[^&]*/, `s=${b.toString('base64url')}`);
@@ -369,12 +378,26 @@ describe('the token attacks of reliability.md, against POST /api/v1/verify', () 
   const attacks: [string, () => string][] = [
     ['alg none (empty signature)', () => url.replace(/s=[^&]*/, 's=')],
     [
-      'HS256 keyed with our public key',
+      'HS256 keyed with our public key (PEM), over an HS256 header',
       () => {
-        const jwks = t.app.keys.all();
-        void jwks;
-        return withSig(url, createHmac('sha256', kid).update(codeSigningInput(kid, canonical)).digest());
+        const pem = createPublicKey({ key: publicJwk, format: 'jwk' }).export({
+          type: 'spki',
+          format: 'pem',
+        });
+        const header = Buffer.from(`{"alg":"HS256","kid":"${kid}","typ":"ocop-code+jws"}`).toString(
+          'base64url',
+        );
+        const input = `${header}.${Buffer.from(canonical).toString('base64url')}`;
+        return withSig(url, createHmac('sha256', pem).update(input).digest());
       },
+    ],
+    [
+      'HS256 keyed with our public JWK, over our exact signing input',
+      () =>
+        withSig(
+          url,
+          createHmac('sha256', JSON.stringify(publicJwk)).update(codeSigningInput(kid, canonical)).digest(),
+        ),
     ],
     [
       'a foreign key signing under our kid',
