@@ -1,6 +1,16 @@
+import { statSync } from 'node:fs';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { siteBuilt } from '../../api/src/plugins/site.ts';
-import { buildSecApp, type SecApp } from './support.ts';
+import { buildSecApp, listen, type SecApp } from './support.ts';
+
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+});
 
 /** Parse a CSP header into directive → sources. */
 function csp(header: string | string[] | number | undefined): Map<string, string[]> {
@@ -118,6 +128,30 @@ describe('/api/docs keeps a working, scoped CSP', () => {
       expect(csp(file.headers['content-security-policy']).get('script-src')).toEqual(["'self'"]);
     }
   });
+
+  it.runIf(Boolean(CHROMIUM))(
+    'Swagger UI renders in Chromium under its policy, without a CSP violation',
+    async () => {
+      // The plain-http app: no HSTS to remember in the browser.
+      const docs = plain;
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+      try {
+        const port = await listen(docs.app);
+        const tab = await browser.newPage();
+        const violations: string[] = [];
+        tab.on('console', (m) => {
+          if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+        });
+        await tab.goto(`http://127.0.0.1:${port}/api/docs/`, { waitUntil: 'load' });
+        await tab.locator('.swagger-ui .info .title').first().waitFor({ timeout: 15_000 });
+        expect(await tab.locator('.opblock').count()).toBeGreaterThan(3);
+        expect(violations).toEqual([]);
+      } finally {
+        await browser.close();
+      }
+    },
+    60_000,
+  );
 
   it('the relaxed policy does not leak to other API routes', async () => {
     const res = await t.app.inject({ url: '/api/openapi.json' });
