@@ -82,6 +82,7 @@ describe('request timeouts and slow bodies (L03)', () => {
       {},
       {
         bodyTimeoutMs: 1_000,
+        bodyMinBytesPerSecond: 8 * 1024,
         headersTimeoutMs: 1_500,
         requestTimeoutMs: 3_000,
         connectionsCheckingIntervalMs: 250,
@@ -128,6 +129,16 @@ describe('request timeouts and slow bodies (L03)', () => {
     expect(res.status).toBe(408);
     expect(res.closed).toBe(true);
     expect(res.elapsedMs).toBeLessThan(2_000);
+  });
+
+  it('a large body arriving steadily above the minimum rate is served, past the grace period', async () => {
+    // 24 KiB in 12 parts over ~1.8 s: about 13 KiB/s, above the 8 KiB/s floor.
+    const big = JSON.stringify({ ...SIGN_IN, password: 'x'.repeat(24 * 1024) });
+    const step = Math.ceil(big.length / 12);
+    const parts = Array.from({ length: 12 }, (_, i) => big.slice(i * step, (i + 1) * step));
+    const res = await rawRequest(port, [head(big.length), ...parts], { gapMs: 150, waitMs: 1_000 });
+    expect(res.status).toBe(400);
+    expect(res.text).toMatch(/validation_failed/);
   });
 
   it('a body that arrives in time is served normally', async () => {

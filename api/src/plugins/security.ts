@@ -21,22 +21,28 @@ export interface Limits {
   /** How often Node checks the two timeouts above; the cut-off is at most this late. */
   connectionsCheckingIntervalMs: number;
   /**
-   * A request body must be read completely within this, counted from the moment Fastify starts
-   * reading it: a client that trickles a body byte by byte gets 408 and a closed connection
-   * long before `requestTimeoutMs`, whatever the interval of Node's own check.
+   * A request body must keep up a minimum average rate: after a grace of `bodyTimeoutMs` from the
+   * moment Fastify starts reading it, each `bodyMinBytesPerSecond` bytes received buy one more
+   * second. A client that trickles a body byte by byte gets 408 and a closed connection after
+   * about `bodyTimeoutMs`, whatever the interval of Node's own check; an inspector's 8 MB photo on
+   * a slow mobile link still arrives.
    */
   bodyTimeoutMs: number;
+  bodyMinBytesPerSecond: number;
   /** Per-client limit of POST /api/v1/verify, unless the route declares its own. */
   verifyRateLimit: { max: number; timeWindow: number };
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
-  requestTimeoutMs: 30_000,
+  // A backstop: slow headers and slow bodies are cut much earlier by the two rules below.
+  requestTimeoutMs: 300_000,
   headersTimeoutMs: 10_000,
   connectionTimeoutMs: 60_000,
   keepAliveTimeoutMs: 10_000,
   connectionsCheckingIntervalMs: 2_000,
   bodyTimeoutMs: 10_000,
+  // 8 KiB/s (64 kbit/s, a poor 2G link): 8 MB in about 17 minutes at worst, never a byte a second.
+  bodyMinBytesPerSecond: 8 * 1024,
   verifyRateLimit: { max: 120, timeWindow: 60_000 },
 });
 
@@ -111,25 +117,42 @@ export function findUnstorableString(value: unknown): string | undefined {
   return undefined;
 }
 
-/** A pass-through stream that fails with 408 when the body is not complete within `ms`. */
+/**
+ * A pass-through stream that fails with 408 when the body falls behind its deadline: `graceMs`
+ * after the start, plus one second per `bytesPerSecond` bytes received so far.
+ */
 class BodyDeadline extends Transform {
   receivedEncodedLength = 0;
-  private readonly timer: NodeJS.Timeout;
-  constructor(ms: number, onTimeout: () => void) {
+  private timer: NodeJS.Timeout | undefined;
+  private readonly started = Date.now();
+  constructor(
+    private readonly graceMs: number,
+    private readonly bytesPerSecond: number,
+    private readonly onTimeout: () => void,
+  ) {
     super();
-    this.timer = setTimeout(() => {
-      onTimeout();
-      this.destroy(
-        Object.assign(new Error('The request body took too long to arrive.'), {
-          statusCode: 408,
-          code: 'FST_ERR_REQUEST_TIMEOUT',
-        }),
-      );
-    }, ms);
+    this.arm();
+  }
+  private arm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    const due = this.started + this.graceMs + (this.receivedEncodedLength * 1000) / this.bytesPerSecond;
+    this.timer = setTimeout(
+      () => {
+        this.onTimeout();
+        this.destroy(
+          Object.assign(new Error('The request body took too long to arrive.'), {
+            statusCode: 408,
+            code: 'FST_ERR_REQUEST_TIMEOUT',
+          }),
+        );
+      },
+      Math.max(0, due - Date.now()),
+    );
     this.timer.unref();
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.receivedEncodedLength += chunk.length;
+    this.arm();
     cb(null, chunk);
   }
   override _flush(cb: TransformCallback): void {
@@ -152,8 +175,8 @@ class BodyDeadline extends Transform {
  *   refused with 415 (no inflation, so no zip bombs);
  * - NUL characters and lone surrogates anywhere in a body, query or path parameter are a 400,
  *   never a PostgreSQL encoding error;
- * - a request body must arrive within `bodyTimeoutMs` (slow-body attacks), the connection is then
- *   closed;
+ * - a request body must keep a minimum rate after a grace period (slow-body attacks), else 408
+ *   and the connection is closed;
  * - per-client rate limit on verification (keyed by `request.ip`, which honours X-Forwarded-For
  *   from the configured trusted proxies only);
  * - responses to signed-in routes are never cached, and a 401 says `WWW-Authenticate: Bearer`;
@@ -205,7 +228,7 @@ export const securityPlugin = fp(
       const hasBody =
         request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
       if (!hasBody) return payload;
-      const deadline = new BodyDeadline(opts.limits.bodyTimeoutMs, () => {
+      const deadline = new BodyDeadline(opts.limits.bodyTimeoutMs, opts.limits.bodyMinBytesPerSecond, () => {
         // The rest of a trickled body is not worth waiting for: close after the 408.
         reply.header('connection', 'close');
         request.log.warn({ ip: request.ip }, 'request body too slow; cut off');
