@@ -91,7 +91,7 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
 
       let record: CodeRecord | null = null;
       const registry = async (code: ParsedCode): Promise<RegistryInput> => {
-        record = await findCodeRecord(app.db, code.path);
+        record = await findCodeRecord(app.dbHandle, code.path);
         return liveRegistry(record);
       };
       let history: (ScanHistory & { last: string }) | null = null;
