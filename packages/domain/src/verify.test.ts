@@ -676,7 +676,14 @@ describe('verifyCode: forged and unknown codes, and the token attacks of reliabi
   });
 
   it('broken key entries are ignored rather than trusted', async () => {
-    const broken = [{ ...k1.jwk, x: 'AAAA' }, null, 42, { kid: 5 }] as unknown as PublicKeyInfo[];
+    const broken = [
+      { ...k1.jwk, x: 'AAAA' },
+      { ...k1.jwk, kid: k1.kid.slice(0, 8) },
+      { ...k1.jwk, kid: `${k1.kid.slice(0, 8)}","alg":"none` },
+      null,
+      42,
+      { kid: 5 },
+    ] as unknown as PublicKeyInfo[];
     const r = await verifyCode(input(unitCode.url, live(unitCode.sig, k1.kid), { keys: broken }));
     expect(r.verdict).toBe('forged');
   });

@@ -11,6 +11,7 @@
  * base64url and verify under ECDSA P-256 / SHA-256.
  */
 import {
+  KID_PATTERN,
   base64urlDecode,
   batchPathOf,
   codeSigningInput,
@@ -357,7 +358,10 @@ async function run(
   const keyList: readonly unknown[] = Array.isArray(input.keys) ? (input.keys as readonly unknown[]) : [];
   let keys: PublicKeyInfo[] = keyList.filter(
     (k): k is PublicKeyInfo =>
-      typeof k === 'object' && k !== null && typeof (k as { kid?: unknown }).kid === 'string',
+      typeof k === 'object' &&
+      k !== null &&
+      typeof (k as { kid?: unknown }).kid === 'string' &&
+      KID_PATTERN.test((k as { kid: string }).kid),
   );
   let snap: SnapshotReading | null = null;
   if (typeof given !== 'function' && given?.kind === 'snapshot') {
