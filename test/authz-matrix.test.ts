@@ -106,6 +106,7 @@ const MATRIX: Record<string, Access> = {
   // codes (routes/codes)
   'POST /api/v1/batches/:id/codes': ['admin', 'officer', 'producer'],
   'GET /api/v1/batches/:id/codes': ['admin', 'officer', 'producer'],
+  'GET /api/v1/batches/:id/labels': ['admin', 'officer', 'producer'],
   'GET /api/v1/batches/:id/codes/jobs/:jobId': ['admin', 'officer', 'producer'],
   'GET /api/v1/analytics/codes': ['admin', 'officer', 'inspector'],
   // verification (routes/verify, routes/snapshot)
