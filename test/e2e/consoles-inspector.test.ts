@@ -172,7 +172,7 @@ describe('the inspector console', () => {
 
     const token = await signIn(app.origin, DEMO.inspector);
     const stored = await api<{
-      items: { id: string; note: string | null; verdictSource: string }[];
+      items: { id: string; note: string | null; verdictSource: string; photos: { url: string }[] }[];
       total: number;
     }>(app.origin, `/api/v1/findings?sessionId=${sessionId}&limit=100`, { token });
     expect(stored.total).toBe(3);
