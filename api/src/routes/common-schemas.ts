@@ -27,8 +27,11 @@ export function problems(...statuses: number[]): Record<number, typeof ProblemRe
   return Object.fromEntries(statuses.map((s) => [s, ProblemRef]));
 }
 
+/** The page size when a list request gives none. */
+export const DEFAULT_PAGE_SIZE = 20;
+
 /** Pagination: capped page sizes everywhere. */
 export const PageQuery = {
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: DEFAULT_PAGE_SIZE })),
   offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000, default: 0 })),
 };

@@ -2,7 +2,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { sql, type Expression, type RawBuilder } from 'kysely';
 import { foldVietnamese, type RuleViolation } from '@ocop/domain';
 import { AppError } from '../errors.ts';
-import { Uuid } from './common-schemas.ts';
+import { DEFAULT_PAGE_SIZE, Uuid } from './common-schemas.ts';
 
 /**
  * Small pieces shared by the registry route modules (producers, products, certificates, zones,
@@ -140,4 +140,9 @@ export function foldSql(expr: Expression<string | null>): RawBuilder<string> {
  */
 export function named<T extends TSchema>(schema: T) {
   return Type.Unsafe<Static<T>>({ allOf: [schema] });
+}
+
+/** A list response: the page's items, the total, and the page actually served. */
+export function pageOf<T>(items: T[], total: number, q: { limit?: number; offset?: number }) {
+  return { items, total, limit: q.limit ?? DEFAULT_PAGE_SIZE, offset: q.offset ?? 0 };
 }

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { verifyAuditChain } from '@ocop/db';
-import { bearer, errors, named } from '../route-helpers.ts';
+import { bearer, errors, named, pageOf } from '../route-helpers.ts';
 import { listAudit } from './queries.ts';
 import { AuditPage, AuditQuery, AuditVerification } from './schemas.ts';
 
@@ -22,7 +22,7 @@ const audit: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const q = request.query;
       const { items, total } = await listAudit(app.db, q);
-      return { items, total, limit: q.limit ?? 20, offset: q.offset ?? 0 };
+      return pageOf(items, total, q);
     },
   );
 

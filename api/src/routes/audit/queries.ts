@@ -1,3 +1,4 @@
+import { DEFAULT_PAGE_SIZE } from '../common-schemas.ts';
 import type { Kysely } from 'kysely';
 import type { Database } from '@ocop/db';
 import { iso } from '../route-helpers.ts';
@@ -27,7 +28,7 @@ export async function listAudit(
       'a.hash',
     ])
     .orderBy('a.seq', 'desc')
-    .limit(q.limit ?? 20)
+    .limit(q.limit ?? DEFAULT_PAGE_SIZE)
     .offset(q.offset ?? 0)
     .execute();
   return {

@@ -11,6 +11,7 @@ import {
   isUniqueViolation,
   named,
   registryRule,
+  pageOf,
 } from '../route-helpers.ts';
 import { scopeOf, unitExists } from '../scope.ts';
 import { productInScope } from '../products/queries.ts';
@@ -52,7 +53,7 @@ const batches: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const q = request.query;
       const { items, total } = await listBatches(app.db, scopeOf(currentUser(request)), q);
-      return { items, total, limit: q.limit ?? 20, offset: q.offset ?? 0 };
+      return pageOf(items, total, q);
     },
   );
 

@@ -1,3 +1,4 @@
+import { DEFAULT_PAGE_SIZE } from '../common-schemas.ts';
 import { type Kysely, type Transaction } from 'kysely';
 import type { Database } from '@ocop/db';
 import { assertTransaction } from '@ocop/db';
@@ -92,7 +93,7 @@ export async function listBatches(db: Kysely<Database>, scope: Scope, q: BatchQu
     .orderBy('b.produced_on', 'desc')
     .orderBy('b.created_at', 'desc')
     .orderBy('b.id')
-    .limit(q.limit ?? 20)
+    .limit(q.limit ?? DEFAULT_PAGE_SIZE)
     .offset(q.offset ?? 0)
     .execute();
   return { items: rows.map(toSummary), total: Number(total.n) };

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { withActor } from '@ocop/db';
 import { currentUser } from '../../plugins/auth.ts';
 import { AppError } from '../../errors.ts';
-import { IdParams, bearer, errors, named } from '../route-helpers.ts';
+import { IdParams, bearer, errors, named, pageOf } from '../route-helpers.ts';
 import { scopeOf, unitExists } from '../scope.ts';
 import { productInScope } from '../products/queries.ts';
 import { codePathOf } from '../analytics/code-path.ts';
@@ -60,7 +60,7 @@ const casesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const q = request.query;
       const { items, total } = await listCases(app.db, scopeOf(currentUser(request)), q);
-      return { items, total, limit: q.limit ?? 20, offset: q.offset ?? 0 };
+      return pageOf(items, total, q);
     },
   );
 

@@ -1,3 +1,4 @@
+import { DEFAULT_PAGE_SIZE } from '../common-schemas.ts';
 import { sql, type Kysely, type RawBuilder, type SqlBool, type Transaction } from 'kysely';
 import type { CaseKind, CaseResolution, Database } from '@ocop/db';
 import { iso, isoOrNull } from '../route-helpers.ts';
@@ -112,7 +113,7 @@ export async function listCases(
         sql`case when k.status = 'closed' then -extract(epoch from k.closed_at) else extract(epoch from k.opened_at) end`,
       )
       .orderBy('k.id')
-      .limit(q.limit ?? 20)
+      .limit(q.limit ?? DEFAULT_PAGE_SIZE)
       .offset(q.offset ?? 0)
       .execute(),
     base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),

@@ -5,7 +5,7 @@ import type { FastifySchemaCompiler } from 'fastify';
 import { withActor, type CaseKind, type FindingOutcome, type FindingVerdict } from '@ocop/db';
 import { currentUser } from '../../plugins/auth.ts';
 import { AppError } from '../../errors.ts';
-import { IdParams, IdempotencyHeaders, bearer, errors, named } from '../route-helpers.ts';
+import { IdParams, IdempotencyHeaders, bearer, errors, named, pageOf } from '../route-helpers.ts';
 import { unitExists } from '../scope.ts';
 import { codePathOf } from '../analytics/code-path.ts';
 import { codeRecord, linkToCase, openOrJoinCase } from '../cases/queries.ts';
@@ -195,7 +195,7 @@ const findingsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const q = request.query;
       const { items, total } = await listFindings(app.db, currentUser(request), q);
-      return { items, total, limit: q.limit ?? 20, offset: q.offset ?? 0 };
+      return pageOf(items, total, q);
     },
   );
 

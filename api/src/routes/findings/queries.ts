@@ -1,3 +1,4 @@
+import { DEFAULT_PAGE_SIZE } from '../common-schemas.ts';
 import { sql, type Kysely, type RawBuilder, type SqlBool, type Transaction } from 'kysely';
 import type { Database, FindingOutcome, FindingVerdict } from '@ocop/db';
 import { iso, numOrNull } from '../route-helpers.ts';
@@ -153,7 +154,7 @@ export async function listFindings(
     columns(base)
       .orderBy('f.observed_at', 'desc')
       .orderBy('f.id')
-      .limit(q.limit ?? 20)
+      .limit(q.limit ?? DEFAULT_PAGE_SIZE)
       .offset(q.offset ?? 0)
       .execute(),
     base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),

@@ -46,13 +46,11 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
         };
       } catch {
         reply.header('retry-after', '5');
-        return reply
-          .status(503)
-          .send({
-            status: 'degraded' as const,
-            database: { kind, state: 'down' as const },
-            version: '0.1.0',
-          });
+        return reply.status(503).send({
+          status: 'degraded' as const,
+          database: { kind, state: 'down' as const },
+          version: '0.1.0',
+        });
       }
     },
   );

@@ -1,3 +1,4 @@
+import { DEFAULT_PAGE_SIZE } from '../common-schemas.ts';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, ProducerUpdate as DbProducerUpdate } from '@ocop/db';
 import { foldVietnamese } from '@ocop/domain';
@@ -83,7 +84,7 @@ export async function listProducers(
     .select(COLUMNS)
     .orderBy('p.name')
     .orderBy('p.id')
-    .limit(q.limit ?? 20)
+    .limit(q.limit ?? DEFAULT_PAGE_SIZE)
     .offset(q.offset ?? 0)
     .execute();
   return { items: rows.map(toProducer), total: Number(total.n) };

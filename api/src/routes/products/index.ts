@@ -12,6 +12,7 @@ import {
   isUniqueViolation,
   registryRule,
   named,
+  pageOf,
 } from '../route-helpers.ts';
 import { isUnitWithin, scopeOf, unitExists } from '../scope.ts';
 import { createProduct, listProducts, productDetail, productInScope, updateProduct } from './queries.ts';
@@ -82,7 +83,7 @@ const products: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const q = request.query;
       const { items, total } = await listProducts(app.db, q, todayInVietnam(new Date()));
-      return { items, total, limit: q.limit ?? 20, offset: q.offset ?? 0 };
+      return pageOf(items, total, q);
     },
   );
 

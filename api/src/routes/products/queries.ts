@@ -1,3 +1,4 @@
+import { DEFAULT_PAGE_SIZE } from '../common-schemas.ts';
 import { sql, type Kysely, type RawBuilder, type SqlBool, type Transaction } from 'kysely';
 import type { AdminLevel, Database } from '@ocop/db';
 import { certificateStateOn, foldVietnamese } from '@ocop/domain';
@@ -155,7 +156,7 @@ export async function listProducts(
     ])
     .orderBy('p.name_vi')
     .orderBy('p.id')
-    .limit(q.limit ?? 20)
+    .limit(q.limit ?? DEFAULT_PAGE_SIZE)
     .offset(q.offset ?? 0)
     .execute();
   const items = rows.map((r): ProductSummary => {

@@ -11,6 +11,7 @@ import {
   isUniqueViolation,
   registryRule,
   named,
+  pageOf,
 } from '../route-helpers.ts';
 import { unitExists } from '../scope.ts';
 import { getUser, insertUser, listUsers, setDisabled } from './queries.ts';
@@ -34,7 +35,7 @@ const users: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const q = request.query;
       const { items, total } = await listUsers(app.db, q);
-      return { items, total, limit: q.limit ?? 20, offset: q.offset ?? 0 };
+      return pageOf(items, total, q);
     },
   );
 

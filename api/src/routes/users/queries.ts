@@ -1,3 +1,4 @@
+import { DEFAULT_PAGE_SIZE } from '../common-schemas.ts';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, Role } from '@ocop/db';
 import { foldVietnamese } from '@ocop/domain';
@@ -55,7 +56,7 @@ export async function listUsers(db: Kysely<Database>, q: UserQuery) {
   const rows = await query
     .select(COLUMNS)
     .orderBy('email')
-    .limit(q.limit ?? 20)
+    .limit(q.limit ?? DEFAULT_PAGE_SIZE)
     .offset(q.offset ?? 0)
     .execute();
   return { items: rows.map(toUser), total: Number(total.n) };

@@ -12,6 +12,7 @@ import {
   isUniqueViolation,
   registryRule,
   named,
+  pageOf,
 } from '../route-helpers.ts';
 import { isUnitWithin, scopeOf, unitExists } from '../scope.ts';
 import { createZone, getZone, listZones, updateZone } from './queries.ts';
@@ -73,7 +74,7 @@ const zones: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const q = request.query;
       const { items, total } = await listZones(app.db, scopeOf(currentUser(request)), q);
-      return { items, total, limit: q.limit ?? 20, offset: q.offset ?? 0 };
+      return pageOf(items, total, q);
     },
   );
 

@@ -1,3 +1,4 @@
+import { DEFAULT_PAGE_SIZE } from '../common-schemas.ts';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '@ocop/db';
 import { foldVietnamese } from '@ocop/domain';
@@ -102,7 +103,7 @@ export async function listZones(db: Kysely<Database>, scope: Scope, q: ZoneQuery
     .select(COLUMNS)
     .orderBy('z.scheme')
     .orderBy('z.code')
-    .limit(q.limit ?? 20)
+    .limit(q.limit ?? DEFAULT_PAGE_SIZE)
     .offset(q.offset ?? 0)
     .execute();
   return { items: rows.map(toZone), total: Number(total.n) };
