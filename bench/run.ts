@@ -11,6 +11,7 @@
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { benchIssuance, formatIssuanceBench } from './issuance.ts';
 import { benchVerify, formatVerifyBench } from './verify.ts';
 
 interface Step {
@@ -33,6 +34,7 @@ const steps: Step[] = [
       return mod.formatLabelsBench(await mod.benchLabels());
     },
   },
+  { name: 'issuance', run: async () => formatIssuanceBench(await benchIssuance()) },
 ];
 
 async function main(): Promise<void> {
