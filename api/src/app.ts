@@ -10,7 +10,7 @@ import { resolveLimits, securityPlugin, type Limits } from './plugins/security.t
 import { secretsPlugin } from './plugins/secrets.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { openapiPlugin } from './plugins/openapi.ts';
-import { idempotencyPlugin } from './plugins/idempotency.ts';
+import { idempotencyPlugin, type IdempotencyOptions } from './plugins/idempotency.ts';
 import rateLimit from '@fastify/rate-limit';
 import health from './routes/health/index.ts';
 import auth from './routes/auth/index.ts';
@@ -46,6 +46,8 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger'];
   /** Server timeouts and rate limits (plugins/security.ts); tests shorten them. */
   limits?: Partial<Limits>;
+  /** Idempotency-Key claim lease and heartbeat (plugins/idempotency.ts); tests shorten them. */
+  idempotency?: Partial<IdempotencyOptions>;
   /** Called for every route as it is registered (tests: the fuzz and the roles × routes matrix). */
   onRoute?: (route: RouteOptions) => void;
 }
@@ -99,7 +101,7 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
   await app.register(rateLimit, { global: false });
   await app.register(authPlugin, { config });
   await app.register(openapiPlugin, { config });
-  await app.register(idempotencyPlugin);
+  await app.register(idempotencyPlugin, opts.idempotency ?? {});
   // Code-signing keys (issue 4): the first start creates one.
   await app.register(keysPlugin);
 

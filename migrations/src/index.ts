@@ -8,6 +8,7 @@ import * as epcisEvents from './20261129T043000Z-epcis-events.ts';
 import * as codes from './20261129T044000Z-codes.ts';
 import * as findingsCases from './20261129T060000Z-findings-cases.ts';
 import * as caseEventsOrder from './20261129T070000Z-case-events-order.ts';
+import * as idempotencyLease from './20261129T080000Z-idempotency-lease.ts';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so they run the same
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '20261129T044000Z-codes': codes,
   '20261129T060000Z-findings-cases': findingsCases,
   '20261129T070000Z-case-events-order': caseEventsOrder,
+  '20261129T080000Z-idempotency-lease': idempotencyLease,
 };

@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import { createHash, randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '@ocop/db';
 import { AppError } from '../errors.ts';
 
 declare module 'fastify' {
@@ -10,9 +11,61 @@ declare module 'fastify' {
     idempotent?: boolean;
   }
   interface FastifyRequest {
-    idempotencyClaim: { userId: string; key: string } | null;
+    idempotencyClaim: IdempotencyClaim | null;
   }
 }
+
+/** A key claimed by the running request. */
+export interface IdempotencyClaim {
+  userId: string;
+  key: string;
+  /** Names this request as the claim's holder (`claim_token`). */
+  token: string;
+  /** Set once the handler wrote its answer inside its transaction ({@link recordIdempotentAnswer}). */
+  recorded: boolean;
+  heartbeat: NodeJS.Timeout | null;
+}
+
+export interface IdempotencyOptions {
+  /** How long a claim holds without a heartbeat (a stopped process frees its keys after this). */
+  leaseMs: number;
+  /** How often a running request renews its claim. */
+  heartbeatMs: number;
+}
+
+export const DEFAULT_IDEMPOTENCY: IdempotencyOptions = { leaseMs: 30_000, heartbeatMs: 10_000 };
+
+/**
+ * Stores the answer of an idempotent create **inside the create's transaction**, so the answer and
+ * what it created commit together: if the commit happens and the answer is lost on the way (the
+ * database link drops at COMMIT, the client goes away), a retry with the same key replays it.
+ * Only the request holding the claim may record (its token); if the claim was taken over, this
+ * throws `idempotency_in_progress` and the transaction, with what it created, rolls back. Without a
+ * claim (no key, anonymous caller) it does nothing.
+ */
+export async function recordIdempotentAnswer(
+  trx: Kysely<Database>,
+  request: FastifyRequest,
+  status: number,
+  body: unknown,
+): Promise<void> {
+  const claim = request.idempotencyClaim;
+  if (!claim) return;
+  const stored = await trx
+    .updateTable('idempotency_keys')
+    .set({ status, response: JSON.stringify(body), lease_until: null })
+    .where('user_id', '=', claim.userId)
+    .where('key', '=', claim.key)
+    .where('claim_token', '=', claim.token)
+    .where('status', 'is', null)
+    .returning('key')
+    .executeTakeFirst();
+  if (!stored) throw new AppError('idempotency_in_progress');
+  claim.recorded = true;
+}
+
+/** A claim row that has not finished: does its lease still hold? (Pre-lease rows: a minute.) */
+const leaseHolds = sql<boolean>`coalesce(lease_until, created_at + interval '60 seconds') >= now()`;
 
 /** Visible ASCII, as the header is opaque to us; a UUID is what clients usually send. */
 const KEY = /^[\x21-\x7e]{1,255}$/;
@@ -32,18 +85,45 @@ function canonical(value: unknown): string {
 /**
  * `Idempotency-Key` for POSTs that create things (routes with `config.idempotent`), per signed-in
  * user (draft-ietf-httpapi-idempotency-key-header):
- * - first request with a key: claimed, run, and its 2xx response stored (status and body);
+ * - first request with a key: claimed (a lease renewed by a heartbeat while the request runs),
+ *   run, and its 2xx response stored (status and body) — by the handler inside the create's own
+ *   transaction ({@link recordIdempotentAnswer}), else after it;
  * - same key, same method, route, parameters and body: the stored response is replayed with the
  *   same status and an `Idempotent-Replayed: true` header, and nothing is created again;
  * - same key with another request: 422 `idempotency_key_reused`;
- * - same key while the first request still runs: 409 `idempotency_in_progress`.
+ * - same key while the first request still runs: 409 `idempotency_in_progress`, however long it
+ *   runs; a claim whose lease ran out (the process stopped) is taken over by the retry.
  * Failed requests (4xx, 5xx) release the key, so the client may fix the request and retry with it.
  * Anonymous requests ignore the header (their keys would be shared by everyone). Keys expire
  * after 24 hours.
  */
 export const idempotencyPlugin = fp(
-  async (app: FastifyInstance) => {
+  async (app: FastifyInstance, opts: Partial<IdempotencyOptions>) => {
+    const { leaseMs, heartbeatMs } = { ...DEFAULT_IDEMPOTENCY, ...opts };
+    const lease = sql<Date>`now() + ${`${leaseMs} milliseconds`}::interval`;
     app.decorateRequest('idempotencyClaim', null);
+
+    /** Renew the claim while the request runs, so a long issuance keeps its key. */
+    function startHeartbeat(request: FastifyRequest, claim: IdempotencyClaim): void {
+      claim.heartbeat = setInterval(() => {
+        app.db
+          .updateTable('idempotency_keys')
+          .set({ lease_until: lease })
+          .where('user_id', '=', claim.userId)
+          .where('key', '=', claim.key)
+          .where('claim_token', '=', claim.token)
+          .where('status', 'is', null)
+          .execute()
+          .catch((err: unknown) =>
+            request.log.warn({ err: (err as Error).message }, 'idempotency claim not renewed'),
+          );
+      }, heartbeatMs);
+      claim.heartbeat.unref();
+    }
+    function stopHeartbeat(claim: IdempotencyClaim): void {
+      if (claim.heartbeat) clearInterval(claim.heartbeat);
+      claim.heartbeat = null;
+    }
 
     app.addHook('preHandler', async (request, reply) => {
       if (!request.routeOptions.config?.idempotent) return;
@@ -61,6 +141,12 @@ export const idempotencyPlugin = fp(
       const requestHash = createHash('sha256')
         .update(canonical({ params: request.params, query: request.query, body: request.body }))
         .digest('hex');
+      const token = randomUUID();
+      const claim = (): void => {
+        const c: IdempotencyClaim = { userId: user.id, key, token, recorded: false, heartbeat: null };
+        request.idempotencyClaim = c;
+        startHeartbeat(request, c);
+      };
 
       await app.db
         .deleteFrom('idempotency_keys')
@@ -68,24 +154,22 @@ export const idempotencyPlugin = fp(
         .execute();
       const claimed = await app.db
         .insertInto('idempotency_keys')
-        .values({ user_id: user.id, key, method_route: methodRoute, request_hash: requestHash })
+        .values({
+          user_id: user.id,
+          key,
+          method_route: methodRoute,
+          request_hash: requestHash,
+          claim_token: token,
+          lease_until: lease,
+        })
         .onConflict((oc) => oc.columns(['user_id', 'key']).doNothing())
         .returning('key')
         .executeTakeFirst();
-      if (claimed) {
-        request.idempotencyClaim = { userId: user.id, key };
-        return;
-      }
+      if (claimed) return claim();
 
       const row = await app.db
         .selectFrom('idempotency_keys')
-        .select([
-          'method_route',
-          'request_hash',
-          'status',
-          'response',
-          sql<boolean>`created_at < now() - interval '60 seconds'`.as('stale'),
-        ])
+        .select(['method_route', 'request_hash', 'status', 'response', leaseHolds.as('held')])
         .where('user_id', '=', user.id)
         .where('key', '=', key)
         .executeTakeFirst();
@@ -97,16 +181,20 @@ export const idempotencyPlugin = fp(
         );
       }
       if (row.status === null) {
-        if (!row.stale) throw new AppError('idempotency_in_progress');
-        // The first request never finished (the process stopped): this retry takes the claim over.
-        const { rows: taken } = await sql<{ key: string }>`
-          update idempotency_keys set created_at = now()
-          where user_id = ${user.id} and key = ${key} and status is null
-            and created_at < now() - interval '60 seconds'
-          returning key`.execute(app.db);
-        if (taken.length === 0) throw new AppError('idempotency_in_progress');
-        request.idempotencyClaim = { userId: user.id, key };
-        return;
+        if (row.held) throw new AppError('idempotency_in_progress');
+        // The first request's lease ran out (its process stopped): this retry takes the claim over.
+        // Its old token can no longer record an answer nor release the key.
+        const taken = await app.db
+          .updateTable('idempotency_keys')
+          .set({ claim_token: token, lease_until: lease })
+          .where('user_id', '=', user.id)
+          .where('key', '=', key)
+          .where('status', 'is', null)
+          .where(sql<boolean>`not ${leaseHolds}`)
+          .returning('key')
+          .executeTakeFirst();
+        if (!taken) throw new AppError('idempotency_in_progress');
+        return claim();
       }
       reply.header('idempotent-replayed', 'true');
       return reply.code(row.status).send(row.response);
@@ -116,22 +204,38 @@ export const idempotencyPlugin = fp(
       const claim = request.idempotencyClaim;
       if (!claim) return payload;
       request.idempotencyClaim = null;
+      stopHeartbeat(claim);
       const ok = reply.statusCode >= 200 && reply.statusCode < 300 && typeof payload === 'string';
-      const where = app.db
+      if (ok && claim.recorded) return payload;
+      const mine = app.db
         .updateTable('idempotency_keys')
         .where('user_id', '=', claim.userId)
-        .where('key', '=', claim.key);
+        .where('key', '=', claim.key)
+        .where('claim_token', '=', claim.token)
+        .where('status', 'is', null);
       if (ok) {
-        await where.set({ status: reply.statusCode, response: payload }).execute();
+        // A route that does not record its answer in its transaction: stored after the fact.
+        await mine.set({ status: reply.statusCode, response: payload, lease_until: null }).execute();
       } else {
+        // Failed: free the key for a corrected retry, unless the create committed its answer
+        // before the failure (then `status` is set and the retry replays it).
         await app.db
           .deleteFrom('idempotency_keys')
           .where('user_id', '=', claim.userId)
           .where('key', '=', claim.key)
+          .where('claim_token', '=', claim.token)
           .where('status', 'is', null)
           .execute();
       }
       return payload;
+    });
+
+    // A request that ends without onSend (the client went away first) must not keep beating.
+    app.addHook('onResponse', async (request) => {
+      if (request.idempotencyClaim) stopHeartbeat(request.idempotencyClaim);
+    });
+    app.addHook('onRequestAbort', async (request) => {
+      if (request.idempotencyClaim) stopHeartbeat(request.idempotencyClaim);
     });
   },
   { name: 'idempotency', dependencies: ['db', 'auth'] },

@@ -223,6 +223,10 @@ export interface IdempotencyKeysTable {
   status: number | null;
   response: ColumnType<unknown, string | null, string | null>;
   created_at: CreatedAt;
+  /** The request holding the claim (migration 20261129T080000Z). */
+  claim_token: string | null;
+  /** Until when the claim holds unless renewed by its request's heartbeat. */
+  lease_until: ColumnType<Date | null, Date | string | null, Date | string | null>;
 }
 
 export type ReportReason = 'fake' | 'stars_mismatch' | 'expired_mark' | 'label_damaged' | 'quality' | 'other';

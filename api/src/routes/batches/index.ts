@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { compareDates, isWithin, todayInVietnam } from '@ocop/domain';
 import { withActor } from '@ocop/db';
 import { currentUser } from '../../plugins/auth.ts';
+import { recordIdempotentAnswer } from '../../plugins/idempotency.ts';
 import { AppError } from '../../errors.ts';
 import {
   IdParams,
@@ -138,15 +139,18 @@ const batches: FastifyPluginAsyncTypebox = async (app) => {
         }
       }
 
-      const id = await withActor(app.db, user.id, (trx) => createBatch(trx, body, user.id)).catch(
-        (err: unknown) => {
-          if (isUniqueViolation(err, 'batches_product_lot_key')) {
-            throw new AppError('conflict', `A batch with lot ${body.lot} already exists for this product.`);
-          }
-          throw err;
-        },
-      );
-      return reply.code(201).send((await getBatch(app.db, { kind: 'all' }, id))!);
+      // The answer is read and recorded for Idempotency-Key in the create's own transaction.
+      const batch = await withActor(app.db, user.id, async (trx) => {
+        const created = (await getBatch(trx, { kind: 'all' }, await createBatch(trx, body, user.id)))!;
+        await recordIdempotentAnswer(trx, request, 201, created);
+        return created;
+      }).catch((err: unknown) => {
+        if (isUniqueViolation(err, 'batches_product_lot_key')) {
+          throw new AppError('conflict', `A batch with lot ${body.lot} already exists for this product.`);
+        }
+        throw err;
+      });
+      return reply.code(201).send(batch);
     },
   );
 
@@ -177,7 +181,11 @@ const batches: FastifyPluginAsyncTypebox = async (app) => {
       if (body.adminUnitId != null && !(await unitExists(app.db, body.adminUnitId))) {
         throw registryRule('admin_unit.unknown', `There is no administrative unit "${body.adminUnitId}".`);
       }
-      const event = await withActor(app.db, user.id, (trx) => appendEvent(trx, batch.id, body, user.id));
+      const event = await withActor(app.db, user.id, async (trx) => {
+        const appended = await appendEvent(trx, batch.id, body, user.id);
+        await recordIdempotentAnswer(trx, request, 201, appended);
+        return appended;
+      });
       return reply.code(201).send(event);
     },
   );

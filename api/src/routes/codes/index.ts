@@ -4,6 +4,7 @@ import { isCodeLot, mayIssueCodes, normaliseOrigin, todayInVietnam } from '@ocop
 import type { Config } from '../../config.ts';
 import { AppError } from '../../errors.ts';
 import { currentUser } from '../../plugins/auth.ts';
+import { recordIdempotentAnswer } from '../../plugins/idempotency.ts';
 import { problems } from '../common-schemas.ts';
 import { issueDemoCodes } from './demo.ts';
 import {
@@ -120,17 +121,31 @@ const codes: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (ap
       }
       const signer = await app.keys.signer();
       const batchCode = await ensureBatchCode(app.db, batch, signer, origin);
-      let units = null;
-      if (serials > 0) {
-        const started = performance.now();
-        const { job, urls } = await issueUnitCodes(app.dbHandle, batch, signer, origin, serials, user.id);
-        request.log.info(
-          { batchId: batch.id, jobId: job.id, serials, ms: Math.round(performance.now() - started) },
-          'unit codes issued',
-        );
-        units = { job: withCsv(job), urls: urls ?? null };
-      }
-      return reply.code(201).send({ batchId: batch.id, batchCode: codeOut(batchCode), units });
+      const answer = (units: { job: JobRow; urls: string[] | null } | null) => ({
+        batchId: batch.id,
+        batchCode: codeOut(batchCode),
+        units: units && { job: withCsv(units.job), urls: units.urls ?? null },
+      });
+      if (serials === 0) return reply.code(201).send(answer(null));
+      const started = performance.now();
+      // The job's end and the Idempotency-Key answer commit in one transaction: a retry after a
+      // lost answer replays this job instead of issuing another one.
+      const { job, urls } = await issueUnitCodes(
+        app.dbHandle,
+        batch,
+        signer,
+        origin,
+        serials,
+        user.id,
+        undefined,
+        (trx, done, doneUrls) =>
+          recordIdempotentAnswer(trx, request, 201, answer({ job: done, urls: doneUrls })),
+      );
+      request.log.info(
+        { batchId: batch.id, jobId: job.id, serials, ms: Math.round(performance.now() - started) },
+        'unit codes issued',
+      );
+      return reply.code(201).send(answer({ job, urls }));
     },
   );
 

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Certificate, Database, DbHandle } from '@ocop/db';
 import {
@@ -396,6 +396,7 @@ export async function issueUnitCodes(
   total: number,
   requestedBy: string | null,
   onProgress?: (done: number) => void,
+  onDone?: (trx: Transaction<Database>, job: JobRow, urls: string[] | null) => Promise<void>,
 ): Promise<{ job: JobRow; urls: string[] | null }> {
   const db = handle.db;
   const jobRow = await db
@@ -450,13 +451,20 @@ export async function issueUnitCodes(
       // Let other requests (and the progress readers) in between chunks.
       await new Promise((r) => setImmediate(r));
     }
-    const finished = await db
-      .updateTable('issuance_jobs')
-      .set({ status: 'done', finished_at: new Date() })
-      .where('id', '=', jobRow.id)
-      .returning(JOB_COLUMNS)
-      .executeTakeFirstOrThrow();
-    return { job: toJobRow(finished), urls };
+    // The job's end and what `onDone` writes (the request's stored answer) commit together.
+    const job = await db.transaction().execute(async (trx) => {
+      const finished = toJobRow(
+        await trx
+          .updateTable('issuance_jobs')
+          .set({ status: 'done', finished_at: new Date() })
+          .where('id', '=', jobRow.id)
+          .returning(JOB_COLUMNS)
+          .executeTakeFirstOrThrow(),
+      );
+      await onDone?.(trx, finished, urls);
+      return finished;
+    });
+    return { job, urls };
   } catch (err) {
     await db
       .updateTable('issuance_jobs')
