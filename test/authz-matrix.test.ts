@@ -107,6 +107,10 @@ const MATRIX: Record<string, Access> = {
   'POST /api/v1/batches/:id/codes': ['admin', 'officer', 'producer'],
   'GET /api/v1/batches/:id/codes': ['admin', 'officer', 'producer'],
   'GET /api/v1/batches/:id/labels': ['admin', 'officer', 'producer'],
+  'POST /api/v1/batches/:id/label-jobs': ['admin', 'officer', 'producer'],
+  'GET /api/v1/label-jobs/:id': ['admin', 'officer', 'producer'],
+  'GET /api/v1/label-jobs/:id/file': ['admin', 'officer', 'producer'],
+  'POST /api/v1/label-jobs/:id/retry': ['admin', 'officer', 'producer'],
   'GET /api/v1/batches/:id/codes/jobs/:jobId': ['admin', 'officer', 'producer'],
   'GET /api/v1/analytics/codes': ['admin', 'officer', 'inspector'],
   // verification (routes/verify, routes/snapshot)

@@ -138,7 +138,7 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
   await app.register(dashboard);
 
   // Print-ready labels of a batch's codes (issue 5).
-  await app.register(labels);
+  await app.register(labels, { config });
 
   // The public site, last: its catch-all hands every path no route above claims to Astro.
   if (config.serveSite && siteBuilt()) await app.register(sitePlugin, { config });

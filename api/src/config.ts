@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
 /**
  * The only reader of `process.env`. Validated once at boot and frozen; everything else receives a
@@ -27,6 +28,8 @@ export interface Config {
   logLevel: string;
   /** Serve the built Astro site from site/dist when present. */
   serveSite: boolean;
+  /** Where background label jobs write their files (routes/labels/jobs.ts). */
+  labelJobsDir: string;
 }
 
 export class ConfigError extends Error {}
@@ -91,6 +94,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       .filter(Boolean),
     logLevel: env.LOG_LEVEL || 'info',
     serveSite: bool('SERVE_SITE', env.SERVE_SITE, true),
+    labelJobsDir: resolve(env.LABEL_JOBS_DIR || join(tmpdir(), 'ocop-label-jobs')),
   };
   if (!demoMode && !config.keyEncryptionKey) {
     throw new ConfigError('KEY_ENCRYPTION_KEY is required outside demo mode (32 random bytes, base64)');
@@ -118,6 +122,7 @@ export function testConfig(overrides: Partial<Config> = {}): Readonly<Config> {
     trustedProxies: [],
     logLevel: 'silent',
     serveSite: false,
+    labelJobsDir: join(tmpdir(), 'ocop-label-jobs-test'),
     ...overrides,
   });
 }

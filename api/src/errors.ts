@@ -64,6 +64,14 @@ export const ERRORS = {
     title: 'The code and its text do not fit this label at this resolution: see `reason` and `detail`.',
   },
   too_many_labels: { status: 422, title: 'Too many labels for one request: ask for a range (from, to).' },
+  label_job_not_ready: {
+    status: 409,
+    title: 'This label job is not done: see `jobStatus`, `done` and `total`, and try again when it is.',
+  },
+  label_job_file_gone: {
+    status: 410,
+    title: 'The file of this label job is no longer on the server: re-run the job (POST …/retry).',
+  },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

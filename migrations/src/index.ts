@@ -9,6 +9,7 @@ import * as codes from './20261129T044000Z-codes.ts';
 import * as findingsCases from './20261129T060000Z-findings-cases.ts';
 import * as caseEventsOrder from './20261129T070000Z-case-events-order.ts';
 import * as idempotencyLease from './20261129T080000Z-idempotency-lease.ts';
+import * as labelJobs from './20261129T081000Z-label-jobs.ts';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so they run the same
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '20261129T060000Z-findings-cases': findingsCases,
   '20261129T070000Z-case-events-order': caseEventsOrder,
   '20261129T080000Z-idempotency-lease': idempotencyLease,
+  '20261129T081000Z-label-jobs': labelJobs,
 };

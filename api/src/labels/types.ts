@@ -21,6 +21,8 @@ export interface Refusal {
   ok: false;
   code: 'invalid_label' | 'qr_does_not_fit' | 'text_does_not_fit';
   reason: string;
+  /** The same in Vietnamese, shown first (the labels a producer prints are refused in their language). */
+  reasonVi?: string;
 }
 
 /** Thrown by the renderers when a label cannot be drawn (the caller checks with `checkFit` first). */

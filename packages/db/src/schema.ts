@@ -433,6 +433,27 @@ export interface IssuanceJobsTable {
   error: string | null;
 }
 
+/** Background label jobs (migration 20261129T081000Z-label-jobs). */
+export interface LabelJobsTable {
+  id: Generated<string>;
+  batch_id: string;
+  requested_by: string | null;
+  params: ColumnType<Record<string, unknown>, string, string>;
+  total: number;
+  done: Generated<number>;
+  status: Generated<'queued' | 'running' | 'done' | 'failed'>;
+  media_type: string;
+  file_name: string;
+  /** bigint: node-postgres returns it as a string. */
+  bytes: ColumnType<string | number | null, number | null, number | null>;
+  error_reason: string | null;
+  error_vi: string | null;
+  error_en: string | null;
+  created_at: CreatedAt;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
 export type UaClass = 'android' | 'ios' | 'desktop' | 'bot' | 'other';
 
 /** Scans of codes: no IP, no precise location without consent (migration 20261129T044000Z-codes). */
@@ -473,6 +494,7 @@ export interface Database {
   signing_keys: SigningKeysTable;
   codes: CodesTable;
   issuance_jobs: IssuanceJobsTable;
+  label_jobs: LabelJobsTable;
   scans: ScansTable;
   findings: FindingsTable;
   finding_photos: FindingPhotosTable;

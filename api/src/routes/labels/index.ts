@@ -1,30 +1,12 @@
 import { PassThrough } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { mayIssueCodes, todayInVietnam } from '@ocop/domain';
-import { AppError } from '../../errors.ts';
-import {
-  checkLabel,
-  labelsPerPage,
-  mediaTypeOf,
-  resolveLayout,
-  writeLabels,
-  type LabelData,
-} from '../../labels/index.ts';
+import type { Config } from '../../config.ts';
+import { writeLabels } from '../../labels/index.ts';
 import { currentUser } from '../../plugins/auth.ts';
-import {
-  batchCertificateOf,
-  batchInArea,
-  findBatchCode,
-  findBatchForCodes,
-  productCertificates,
-  validityOf,
-} from '../codes/queries.ts';
 import { bearer, errors } from '../route-helpers.ts';
-import { issuanceJobExists, labelTextOf, unitCodes, unitCodeTotal, type PrintableCode } from './queries.ts';
-import { LabelsFile, LabelsParams, LabelsQuery, MAX_LABELS } from './schemas.ts';
-
-const PRINTERS = ['admin', 'officer', 'producer'] as const;
-const DEFAULT_LAYOUT = 'a4-40-52x30';
+import labelJobs from './jobs.ts';
+import { prepareLabels, printableBatch } from './prepare.ts';
+import { LabelsFile, LabelsParams, LabelsQuery, MAX_JOB_LABELS, MAX_LABELS, PRINTERS } from './schemas.ts';
 
 /**
  * Print-ready labels of a batch's codes (issue 5): `GET /api/v1/batches/{id}/labels`.
@@ -39,10 +21,13 @@ const DEFAULT_LAYOUT = 'a4-40-52x30';
  *   10,000 per request, checked to fit the layout at the dpi before anything is sent (422
  *   `label_does_not_fit`, with what the code needs).
  * - How: streamed as drawn — a PDF page by page, PNG/SVG files one by one in a ZIP — with the
- *   number of labels in `X-Label-Count` (and of pages in `X-Label-Pages` for PDFs). No job table:
- *   the stream is the job, its progress is what has arrived, and memory stays flat at any size.
+ *   number of labels in `X-Label-Count` (and of pages in `X-Label-Pages` for PDFs); memory stays
+ *   flat at any size. Large runs stream too, up to 10,000: a print shop gets the file at once, as
+ *   fast as a job would make it, without polling. A job (jobs.ts) is for more than that, or for a
+ *   file to keep and download again: above 10,000 the 422 points to it.
  */
-const labels: FastifyPluginAsyncTypebox = async (app) => {
+const labels: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (app, opts) => {
+  await app.register(labelJobs, { dir: opts.config.labelJobsDir });
   app.get(
     '/api/v1/batches/:id/labels',
     {
@@ -67,151 +52,28 @@ const labels: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const user = currentUser(request);
-      const q = request.query;
-      const batch = await findBatchForCodes(app.db, request.params.id);
-      const visible =
-        batch !== undefined &&
-        (user.role === 'admin' ||
-          (user.role === 'producer' && user.producerId === batch.producerId) ||
-          (user.role === 'officer' &&
-            user.adminUnitId !== null &&
-            (await batchInArea(app.db, batch, user.adminUnitId))));
-      if (!batch || !visible) {
-        throw new AppError('not_found', `No batch ${request.params.id} that you may print labels for.`);
-      }
-
-      // Genuine today? The rule codes are issued by (domain: issuance.ts), applied at printing time.
-      const cert = batchCertificateOf(await productCertificates(app.db, batch.productId), batch.producedOn);
-      const decision = mayIssueCodes({
-        certificate: cert ? validityOf(cert) : null,
-        batch: { producedOn: batch.producedOn, status: batch.status },
-        today: todayInVietnam(new Date()),
+      const batch = await printableBatch(app.db, currentUser(request), request.params.id);
+      const run = await prepareLabels(app.db, batch, request.query, {
+        max: MAX_LABELS,
+        over: (count, from) =>
+          `${count} labels asked; at most ${MAX_LABELS} per request: from=${from}&to=${from + MAX_LABELS - 1}, then on — ` +
+          `or all of them at once as a label job (POST /api/v1/batches/${batch.id}/label-jobs, up to ${MAX_JOB_LABELS}).`,
       });
-      if (!decision.ok || !cert) {
-        throw new AppError(
-          'labels_refused',
-          decision.ok ? 'The batch has no certificate.' : decision.messageEn,
-          {
-            reason: decision.ok ? 'no_certificate' : decision.reason,
-            ...(decision.ok ? {} : { detailVi: decision.message }),
-          },
-        );
-      }
-
-      const resolved = resolveLayout(q.layout ?? DEFAULT_LAYOUT);
-      if (!resolved.ok) throw new AppError('bad_request', resolved.reason);
-      const layout = resolved.layout;
-      const format = q.format ?? 'pdf';
-      const dpi = q.dpi ?? layout.defaultDpi;
-
-      // Which codes, how many.
-      const which = q.codes ?? 'batch';
-      let count: number;
-      let source: () => AsyncGenerator<PrintableCode>;
-      let sample: PrintableCode;
-      let range = '';
-      if (which === 'batch') {
-        if (q.from !== undefined || q.to !== undefined || q.job !== undefined) {
-          throw new AppError('bad_request', '`from`, `to` and `job` choose unit codes: add codes=units.');
-        }
-        const code = await findBatchCode(app.db, batch.id);
-        if (!code) {
-          throw new AppError('no_codes_to_print', 'This batch has no batch code yet: issue its codes first.');
-        }
-        count = q.copies ?? 1;
-        const printable = { url: code.url, origin: code.origin, serial: null };
-        sample = printable;
-        source = async function* () {
-          for (let i = 0; i < count; i++) yield printable;
-        };
-      } else {
-        if (q.copies !== undefined)
-          throw new AppError('bad_request', '`copies` is for the batch code (codes=batch).');
-        if (q.job !== undefined && !(await issuanceJobExists(app.db, batch.id, q.job))) {
-          throw new AppError('not_found', `No issuance job ${q.job} for this batch.`);
-        }
-        const total = await unitCodeTotal(app.db, batch.id, q.job);
-        const from = q.from ?? 1;
-        const to = q.to ?? total;
-        if (total === 0)
-          throw new AppError('no_codes_to_print', 'This batch has no unit codes yet: issue them first.');
-        if (from > to || to > total) {
-          throw new AppError(
-            'no_codes_to_print',
-            `There are ${total} unit codes${q.job ? ' in this job' : ''}: ask for a range within 1–${total}.`,
-          );
-        }
-        count = to - from + 1;
-        if (count > MAX_LABELS) {
-          throw new AppError(
-            'too_many_labels',
-            `${count} labels asked; at most ${MAX_LABELS} per request: from=${from}&to=${from + MAX_LABELS - 1}, then on.`,
-          );
-        }
-        const first = await unitCodes(app.db, batch.id, from, from, q.job).next();
-        if (first.done) throw new AppError('no_codes_to_print', 'No unit code in this range.');
-        sample = first.value;
-        source = () => unitCodes(app.db, batch.id, from, to, q.job);
-        range = `-${from}-${to}`;
-      }
-
-      const text = await labelTextOf(app.db, batch.productId);
-      const toLabel = (c: PrintableCode): LabelData => ({
-        url: c.url,
-        productName: text?.productName ?? '',
-        producerName: text?.producerName ?? '',
-        lot: batch.lot,
-        producedOn: batch.producedOn,
-        bestBefore: batch.bestBefore,
-        stars: cert.stars as 3 | 4 | 5,
-        domain: new URL(c.origin).host,
-      });
-
-      // Refuse before streaming, so a refusal is an answer and not a cut file. Unit URLs of a
-      // batch differ only in their random serial and signature: one stands for all.
-      const fit = checkLabel(layout, format, dpi, toLabel(sample));
-      if (!fit.ok) {
-        throw new AppError(fit.code === 'invalid_label' ? 'bad_request' : 'label_does_not_fit', fit.reason, {
-          reason: fit.code,
-        });
-      }
 
       const out = new PassThrough();
       const abort = new AbortController();
       reply.raw.once('close', () => {
         if (!reply.raw.writableFinished) abort.abort();
       });
-      async function* data(): AsyncGenerator<LabelData> {
-        for await (const c of source()) yield toLabel(c);
-      }
-      const ext = format === 'pdf' ? 'pdf' : count > 1 ? 'zip' : format;
-      const name = `ocop-nhan-${batch.lot}-${which === 'batch' ? 'lo' : 'don-vi'}${range}.${ext}`;
       const started = performance.now();
-      writeLabels(
-        data(),
-        {
-          layout,
-          format,
-          dpi,
-          single: count === 1,
-          ...(q.mono ? { mono: true } : {}),
-          ...(q.guides ? { guides: true } : {}),
-          ...(q.start ? { startCell: q.start - 1 } : {}),
-          title: `Nhãn OCOP — ${text?.productName ?? ''} — lô ${batch.lot}`,
-          name: (d, i) =>
-            `${batch.lot}-${which === 'batch' ? `lo-${i + 1}` : (serialOf(d.url) ?? i + 1)}.${format}`,
-          signal: abort.signal,
-        },
-        out,
-      ).then(
+      writeLabels(run.data(), run.writeOptions({ signal: abort.signal }), out).then(
         (r) =>
           request.log.info(
             {
               batchId: batch.id,
               labels: r.labels,
-              format,
-              layout: layout.id,
+              format: run.format,
+              layout: run.layout.id,
               ms: Math.round(performance.now() - started),
             },
             'labels rendered',
@@ -220,23 +82,14 @@ const labels: FastifyPluginAsyncTypebox = async (app) => {
       );
 
       reply
-        .type(mediaTypeOf(format, count))
-        .header('content-disposition', `attachment; filename="${name}"`)
+        .type(run.mediaType)
+        .header('content-disposition', `attachment; filename="${run.fileName}"`)
         .header('cache-control', 'no-store')
-        .header('x-label-count', String(count));
-      if (format === 'pdf') {
-        const perPage = labelsPerPage(layout);
-        const offset = layout.kind === 'sheet' && q.start ? Math.min(q.start - 1, perPage - 1) : 0;
-        reply.header('x-label-pages', String(Math.ceil((offset + count) / perPage)));
-      }
+        .header('x-label-count', String(run.count));
+      if (run.pages !== null) reply.header('x-label-pages', String(run.pages));
       return reply.send(out);
     },
   );
 };
-
-/** The serial (GS1 AI 21) of a unit code URL, for file names. */
-function serialOf(url: string): string | null {
-  return /\/21\/([0-9A-Za-z]{1,20})\?/.exec(url)?.[1] ?? null;
-}
 
 export default labels;

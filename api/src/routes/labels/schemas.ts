@@ -1,10 +1,15 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Uuid } from '../common-schemas.ts';
-import { StringEnum } from '../route-helpers.ts';
+import { DateTime, Nullable, StringEnum } from '../route-helpers.ts';
 import { DPIS, FORMATS, LAYOUTS } from '../../labels/index.ts';
+
+/** Who prints labels: the batch's producer, an officer of its area, an admin (prepare.ts). */
+export const PRINTERS = ['admin', 'officer', 'producer'] as const;
 
 /** Most labels one request renders (about 40 s of a PDF on the 2-core reference machine). */
 export const MAX_LABELS = 10_000;
+/** Most labels one label job renders: under a ZIP's 65,535 entries (zip.ts), a few minutes of work. */
+export const MAX_JOB_LABELS = 50_000;
 
 export const LabelsParams = Type.Object({ id: Uuid }, { additionalProperties: false });
 
@@ -71,3 +76,56 @@ export const LabelsFile = Type.Unsafe<Buffer | NodeJS.ReadableStream>({
     'application/pdf; image/png or image/svg+xml for one label; application/zip of PNG or SVG files for several. ' +
     'Streamed as it is drawn; `X-Label-Count` gives the number of labels.',
 });
+
+const jobProperties = {
+  ...LabelsQuery.properties,
+  copies: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: MAX_JOB_LABELS, description: 'batch: how many labels (default 1)' }),
+  ),
+};
+
+/** The body of `POST …/label-jobs`: the parameters of `GET …/labels`, with room for more labels. */
+export const LabelJobBody = Type.Object(jobProperties, { additionalProperties: false, $id: 'LabelJobBody' });
+
+export const LabelJobParams = Type.Object({ id: Uuid }, { additionalProperties: false });
+
+export const LABEL_JOB_STATUSES = ['queued', 'running', 'done', 'failed'] as const;
+
+export const LabelJob = Type.Object(
+  {
+    id: Uuid,
+    batchId: Uuid,
+    status: StringEnum(LABEL_JOB_STATUSES, {
+      description:
+        'queued, running, done (the file is ready), failed (see `error`; `POST …/retry` runs it again)',
+    }),
+    done: Type.Integer({ minimum: 0, description: 'labels drawn so far' }),
+    total: Type.Integer({ minimum: 1, description: 'labels the job draws' }),
+    params: Type.Object(jobProperties, {
+      additionalProperties: false,
+      description: 'the parameters, with the range of unit codes made explicit',
+    }),
+    mediaType: Type.String(),
+    fileName: Type.String(),
+    bytes: Nullable(Type.Integer({ minimum: 0 })),
+    file: Nullable(
+      Type.String({
+        description: 'where to download the result, once done (GET /api/v1/label-jobs/{id}/file)',
+      }),
+    ),
+    error: Nullable(
+      Type.Object({
+        reason: Type.String({
+          description: 'interrupted, labels_refused, label_does_not_fit, no_codes_to_print, render_failed…',
+        }),
+        detailVi: Type.String(),
+        detail: Type.String(),
+      }),
+    ),
+    createdAt: DateTime,
+    startedAt: Nullable(DateTime),
+    finishedAt: Nullable(DateTime),
+  },
+  { $id: 'LabelJob', additionalProperties: false },
+);
+export type LabelJob = Static<typeof LabelJob>;

@@ -1,0 +1,264 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../app.ts';
+import { testConfig } from '../../config.ts';
+import { buildTestApp, createUser, type TestApp } from '../../../../test/helpers/app.ts';
+import { makeCertifiedBatch, recallBatch } from '../../../../test/helpers/code-factories.ts';
+
+/**
+ * Background label jobs (issue 5, point 4), on PGlite and on PostgreSQL: a few hundred labels
+ * rendered to a file whose QR codes decode to exactly the issued URLs, progress that only grows,
+ * the labels route's people and refusals, and a job a restart interrupted, failed and re-run.
+ */
+let t: TestApp;
+let admin: Awaited<ReturnType<typeof createUser>>;
+let dir: string;
+let jobsDir: string;
+
+beforeAll(async () => {
+  jobsDir = await mkdtemp(join(tmpdir(), 'ocop-label-jobs-'));
+  t = await buildTestApp({ logLevel: 'error', labelJobsDir: jobsDir });
+  admin = await createUser(t.app, 'admin');
+  dir = await mkdtemp(join(tmpdir(), 'ocop-label-job-files-'));
+});
+afterAll(async () => {
+  await t?.close();
+  for (const d of [dir, jobsDir]) if (d) await rm(d, { recursive: true, force: true });
+});
+
+/** Every QR zbarimg finds in these images, in one run (exit 4 = none). */
+function zbar(files: string[]): string[] {
+  const r = spawnSync('zbarimg', ['--raw', '-q', '-Sdisable', '-Sqrcode.enable', ...files], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.status !== 0 && r.status !== 4) throw new Error(`zbarimg failed (${r.status}): ${r.stderr}`);
+  return r.stdout.split('\n').filter(Boolean);
+}
+
+async function issuedBatch(units: number) {
+  const b = await makeCertifiedBatch(t.app.db);
+  const res = await t.app.inject({
+    method: 'POST',
+    url: `/api/v1/batches/${b.batchId}/codes`,
+    headers: { authorization: admin.authorization },
+    payload: { serials: units },
+  });
+  expect(res.statusCode).toBe(201);
+  const producer = await createUser(t.app, 'producer', { producerId: b.producerId });
+  return { ...b, producer, unitUrls: (res.json().units?.urls ?? []) as string[] };
+}
+
+const createJob = (batchId: string, authorization: string, payload: Record<string, unknown>) =>
+  t.app.inject({
+    method: 'POST',
+    url: `/api/v1/batches/${batchId}/label-jobs`,
+    headers: { authorization },
+    payload,
+  });
+
+/** Polls the job until it is done or failed; every answer's status and progress, in order. */
+async function follow(app: TestApp['app'], location: string, authorization: string) {
+  const seen: { status: string; done: number; total: number }[] = [];
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const res = await app.inject({ url: location, headers: { authorization } });
+    expect(res.statusCode).toBe(200);
+    const job = res.json();
+    seen.push({ status: job.status, done: job.done, total: job.total });
+    if (job.status === 'done' || job.status === 'failed') return { job, seen };
+    if (Date.now() > deadline) throw new Error(`job still ${job.status} after 120 s`);
+    await new Promise((r) => setTimeout(r, 15));
+  }
+}
+
+describe('label jobs', () => {
+  it('renders 300 unit labels in the background; progress only grows; the file decodes to exactly the issued URLs', async () => {
+    const b = await issuedBatch(300);
+    expect(b.unitUrls).toHaveLength(300);
+    const started = performance.now();
+    const res = await createJob(b.batchId, b.producer.authorization, {
+      codes: 'units',
+      format: 'png',
+      layout: 'roll-50x40',
+      dpi: 203,
+      mono: true,
+    });
+    expect(res.statusCode).toBe(202);
+    const created = res.json();
+    expect(res.headers.location).toBe(`/api/v1/label-jobs/${created.id}`);
+    expect(created).toMatchObject({ status: 'queued', done: 0, total: 300, file: null, error: null });
+    expect(created.params).toMatchObject({ codes: 'units', from: 1, to: 300, format: 'png' });
+
+    const { job, seen } = await follow(t.app, res.headers.location!, b.producer.authorization);
+    const ms = performance.now() - started;
+    expect(job.status, JSON.stringify(job.error)).toBe('done');
+    expect(job.done).toBe(300);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]!.done).toBeGreaterThanOrEqual(seen[i - 1]!.done);
+    const order = ['queued', 'running', 'done'];
+    for (let i = 1; i < seen.length; i++) {
+      expect(order.indexOf(seen[i]!.status)).toBeGreaterThanOrEqual(order.indexOf(seen[i - 1]!.status));
+    }
+    expect(seen.at(-1)!.done).toBe(seen.at(-1)!.total);
+    console.info(
+      `label job: 300 PNG labels in ${Math.round(ms)} ms; progress seen: ${[...new Set(seen.map((s) => s.done))].join(' → ')}`,
+    );
+
+    expect(job.file).toBe(`/api/v1/label-jobs/${job.id}/file`);
+    const file = await t.app.inject({ url: job.file, headers: { authorization: b.producer.authorization } });
+    expect(file.statusCode).toBe(200);
+    expect(file.headers['content-type']).toBe('application/zip');
+    expect(file.headers['content-disposition']).toBe(`attachment; filename="${job.fileName}"`);
+    expect(Number(file.headers['content-length'])).toBe(job.bytes);
+    const zip = join(dir, 'job.zip');
+    await writeFile(zip, file.rawPayload);
+    const out = join(dir, 'job');
+    execFileSync('unzip', ['-q', '-o', zip, '-d', out]);
+    const names = await readdir(out);
+    expect(names).toHaveLength(300);
+    const decoded = zbar(names.map((n) => join(out, n)));
+    expect(decoded).toHaveLength(300);
+    expect([...decoded].sort()).toEqual([...b.unitUrls].sort());
+    // Nothing half-written is left behind.
+    expect((await readdir(jobsDir)).filter((f) => f.endsWith('.part'))).toEqual([]);
+  });
+
+  it('a PDF job of the batch code on A4 sheets', async () => {
+    const b = await issuedBatch(0);
+    const res = await createJob(b.batchId, admin.authorization, { copies: 45, layout: 'a4-40-52x30' });
+    expect(res.statusCode).toBe(202);
+    const { job } = await follow(t.app, res.headers.location!, admin.authorization);
+    expect(job).toMatchObject({ status: 'done', done: 45, total: 45, mediaType: 'application/pdf' });
+    const file = await t.app.inject({ url: job.file, headers: { authorization: admin.authorization } });
+    const pdf = join(dir, 'job.pdf');
+    await writeFile(pdf, file.rawPayload);
+    expect(execFileSync('pdfinfo', [pdf], { encoding: 'utf8' })).toMatch(/Pages:\s+2\n/);
+  });
+
+  it('another producer gets 404, an inspector 403, anonymous 401; the same refusals as the labels', async () => {
+    const b = await issuedBatch(3);
+    const other = await issuedBatch(0);
+    const inspector = await createUser(t.app, 'inspector');
+    const body = { codes: 'units', format: 'pdf', layout: 'roll-50x40' };
+    expect((await createJob(b.batchId, other.producer.authorization, body)).statusCode).toBe(404);
+    expect((await createJob(b.batchId, inspector.authorization, body)).statusCode).toBe(403);
+    const res = await createJob(b.batchId, b.producer.authorization, body);
+    expect(res.statusCode).toBe(202);
+    const { job } = await follow(t.app, res.headers.location!, b.producer.authorization);
+    expect(job.status).toBe('done');
+    for (const url of [`/api/v1/label-jobs/${job.id}`, job.file as string]) {
+      expect(
+        (await t.app.inject({ url, headers: { authorization: other.producer.authorization } })).statusCode,
+      ).toBe(404);
+      expect(
+        (await t.app.inject({ url, headers: { authorization: inspector.authorization } })).statusCode,
+      ).toBe(403);
+      expect((await t.app.inject({ url })).statusCode).toBe(401);
+    }
+    const retry = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/label-jobs/${job.id}/retry`,
+      headers: { authorization: other.producer.authorization },
+    });
+    expect(retry.statusCode).toBe(404);
+
+    // Too large for the roll at 203 dpi: refused before anything is queued, as the labels are.
+    const small = await createJob(b.batchId, b.producer.authorization, { ...body, layout: 'roll-50x30' });
+    expect(small.statusCode).toBe(422);
+    expect(small.json()).toMatchObject({ code: 'label_does_not_fit', reason: 'qr_does_not_fit' });
+
+    // Recalled since: no new job, and the done job's file is no longer handed out.
+    await recallBatch(t.app.db, b.batchId);
+    const refused = await createJob(b.batchId, b.producer.authorization, body);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json()).toMatchObject({ code: 'labels_refused', reason: 'batch_recalled' });
+    const gone = await t.app.inject({ url: job.file, headers: { authorization: b.producer.authorization } });
+    expect(gone.statusCode).toBe(409);
+    expect(gone.json()).toMatchObject({ code: 'labels_refused', reason: 'batch_recalled' });
+    expect(gone.json().detailVi).toBeTruthy();
+  });
+
+  it('400 for unknown parameters; 404 for an unknown job; 409 for the file of a job not done', async () => {
+    const b = await issuedBatch(1);
+    expect((await createJob(b.batchId, admin.authorization, { colour: 'red' })).statusCode).toBe(400);
+    expect((await createJob(b.batchId, admin.authorization, { copies: 50_001 })).statusCode).toBe(400);
+    const missing = await t.app.inject({
+      url: '/api/v1/label-jobs/00000000-0000-4000-8000-000000000000',
+      headers: { authorization: admin.authorization },
+    });
+    expect(missing.statusCode).toBe(404);
+    const queued = await t.app.db
+      .insertInto('label_jobs')
+      .values({
+        batch_id: b.batchId,
+        params: JSON.stringify({ copies: 1 }),
+        total: 1,
+        media_type: 'application/pdf',
+        file_name: 'x.pdf',
+        status: 'running',
+        started_at: new Date(),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const notReady = await t.app.inject({
+      url: `/api/v1/label-jobs/${queued.id}/file`,
+      headers: { authorization: admin.authorization },
+    });
+    expect(notReady.statusCode).toBe(409);
+    expect(notReady.json()).toMatchObject({ code: 'label_job_not_ready', jobStatus: 'running' });
+    await t.app.db.deleteFrom('label_jobs').where('id', '=', queued.id).execute();
+  });
+
+  it('a job left running by a stopped server is failed at the next start, with the reason, and re-runs', async () => {
+    const b = await issuedBatch(5);
+    const left = await t.app.db
+      .insertInto('label_jobs')
+      .values({
+        batch_id: b.batchId,
+        params: JSON.stringify({ codes: 'units', from: 1, to: 5, format: 'pdf', layout: 'roll-50x40' }),
+        total: 5,
+        done: 2,
+        media_type: 'application/pdf',
+        file_name: 'ocop-nhan.pdf',
+        status: 'running',
+        started_at: new Date(),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    // The next start, on the same database.
+    const next = await buildApp(testConfig({ logLevel: 'silent', labelJobsDir: jobsDir }), { db: t.db });
+    try {
+      await next.ready();
+      const res = await next.inject({
+        url: `/api/v1/label-jobs/${left.id}`,
+        headers: { authorization: b.producer.authorization },
+      });
+      const job = res.json();
+      expect(job).toMatchObject({ status: 'failed', done: 2, file: null });
+      expect(job.error.reason).toBe('interrupted');
+      expect(job.error.detailVi).toMatch(/^Máy chủ đã dừng/);
+      expect(job.error.detail).toMatch(/run the job again/);
+
+      const retry = await next.inject({
+        method: 'POST',
+        url: `/api/v1/label-jobs/${left.id}/retry`,
+        headers: { authorization: b.producer.authorization },
+      });
+      expect(retry.statusCode).toBe(202);
+      expect(retry.json()).toMatchObject({ status: 'queued', done: 0, error: null });
+      const { job: again } = await follow(next, retry.headers.location!, b.producer.authorization);
+      expect(again).toMatchObject({ status: 'done', done: 5 });
+      const twice = await next.inject({
+        method: 'POST',
+        url: `/api/v1/label-jobs/${left.id}/retry`,
+        headers: { authorization: b.producer.authorization },
+      });
+      expect(twice.statusCode).toBe(202);
+    } finally {
+      await next.close();
+    }
+  });
+});

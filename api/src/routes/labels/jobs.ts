@@ -1,0 +1,459 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
+import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Database, LabelJobsTable } from '@ocop/db';
+import { AppError } from '../../errors.ts';
+import { writeLabels } from '../../labels/index.ts';
+import { currentUser } from '../../plugins/auth.ts';
+import { findBatchForCodes } from '../codes/queries.ts';
+import { bearer, errors, named } from '../route-helpers.ts';
+import { assertPrintable, prepareLabels, printableBatch, type LabelRun } from './prepare.ts';
+import {
+  LabelJob,
+  LabelJobBody,
+  LabelJobParams,
+  LabelsFile,
+  LabelsParams,
+  MAX_JOB_LABELS,
+  PRINTERS,
+  type LabelsQuery,
+} from './schemas.ts';
+
+/**
+ * Background label jobs (issue 5, point 4): `POST /api/v1/batches/{id}/label-jobs` takes the
+ * parameters of `GET …/labels`, checks them the same way (same people, same refusals, same fit),
+ * and answers 202 at once; a runner in this process renders the job page by page to a file under
+ * `labelJobsDir` (memory stays flat: the codes are read a page at a time, the output streamed to
+ * disk), recording its progress; `GET /api/v1/label-jobs/{id}` reports it and, once done, links
+ * the file, which `GET …/file` streams — re-checked against recalls and revocations at download.
+ *
+ * One job runs at a time (the machine's other core encodes its QR codes); the queue is the table.
+ * Nothing fancy survives a restart: a job left `running` is marked failed (`interrupted`) at the
+ * next start, queued jobs then run, and `POST /api/v1/label-jobs/{id}/retry` re-runs a failed job
+ * (or a done one whose file is gone). The files sit on this server's disk: run one instance, or
+ * give the instances a shared `LABEL_JOBS_DIR`.
+ */
+
+type JobRow = Selectable<LabelJobsTable>;
+
+const INTERRUPTED = {
+  reason: 'interrupted',
+  vi: 'Máy chủ đã dừng khi đang tạo nhãn: hãy chạy lại lệnh in (POST /api/v1/label-jobs/{id}/retry).',
+  en: 'The server stopped while the labels were being made: run the job again (POST /api/v1/label-jobs/{id}/retry).',
+};
+
+/** How often progress is written, at most (ms). */
+const PROGRESS_EVERY_MS = 100;
+
+function jobJson(r: JobRow): LabelJob {
+  const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
+  return {
+    id: r.id,
+    batchId: r.batch_id,
+    status: r.status,
+    done: r.done,
+    total: r.total,
+    params: r.params,
+    mediaType: r.media_type,
+    fileName: r.file_name,
+    bytes: r.bytes === null ? null : Number(r.bytes),
+    file: r.status === 'done' ? `/api/v1/label-jobs/${r.id}/file` : null,
+    error:
+      r.status === 'failed'
+        ? { reason: r.error_reason ?? 'failed', detailVi: r.error_vi ?? '', detail: r.error_en ?? '' }
+        : null,
+    createdAt: iso(r.created_at)!,
+    startedAt: iso(r.started_at),
+    finishedAt: iso(r.finished_at),
+  };
+}
+
+/** Why a job failed, in the shape stored on its row. */
+function failureOf(err: unknown, interrupted: boolean): { reason: string; vi: string; en: string } {
+  if (interrupted) return INTERRUPTED;
+  if (err instanceof AppError) {
+    const extra = err.extra ?? {};
+    return {
+      reason: typeof extra.reason === 'string' ? extra.reason : err.code,
+      vi:
+        typeof extra.detailVi === 'string'
+          ? extra.detailVi
+          : 'Không tạo được nhãn với các tham số này: xem chi tiết tiếng Anh.',
+      en: err.detail ?? err.message,
+    };
+  }
+  return {
+    reason: 'render_failed',
+    vi: 'Không tạo được tệp nhãn do lỗi khi vẽ; lỗi đã được ghi lại. Hãy chạy lại lệnh in.',
+    en: `The label file could not be made: ${(err as Error).message}. Run the job again.`,
+  };
+}
+
+/** The queue's runner: one job at a time, in order of creation, in this process. */
+export class LabelJobRunner {
+  private loop: Promise<void> | null = null;
+  private again = false;
+  private closing = false;
+  private current: AbortController | null = null;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    readonly dir: string,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  fileOf(id: string): string {
+    return join(this.dir, id);
+  }
+
+  /** At start: jobs a stopped server left running are failed (`interrupted`); queued ones then run. */
+  async recover(): Promise<number> {
+    const rows = await this.db
+      .updateTable('label_jobs')
+      .set({
+        status: 'failed',
+        finished_at: sql<Date>`now()`,
+        error_reason: INTERRUPTED.reason,
+        error_vi: INTERRUPTED.vi,
+        error_en: INTERRUPTED.en,
+      })
+      .where('status', '=', 'running')
+      .returning('id')
+      .execute();
+    for (const r of rows) await rm(`${this.fileOf(r.id)}.part`, { force: true });
+    if (rows.length > 0)
+      this.log.warn({ jobs: rows.map((r) => r.id) }, 'label jobs interrupted by a restart');
+    this.kick();
+    return rows.length;
+  }
+
+  /** Runs the queue unless it is running already (then it looks again when it is through). */
+  kick(): void {
+    if (this.closing) return;
+    if (this.loop) {
+      this.again = true;
+      return;
+    }
+    this.loop = this.drain()
+      .catch((err: unknown) => this.log.error({ err }, 'label job runner stopped'))
+      .finally(() => {
+        this.loop = null;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  /** Resolves when the queue is empty (tests) or the runner stopped. */
+  async idle(): Promise<void> {
+    while (this.loop) await this.loop;
+  }
+
+  /** Stops the job in hand (it is marked failed, `interrupted`) and the queue. */
+  async close(): Promise<void> {
+    this.closing = true;
+    this.current?.abort();
+    await this.idle();
+  }
+
+  private async drain(): Promise<void> {
+    while (!this.closing) {
+      this.again = false;
+      const job = await this.db
+        .updateTable('label_jobs')
+        .set({ status: 'running', started_at: sql<Date>`now()`, done: 0 })
+        .where('status', '=', 'queued')
+        .where('id', '=', (eb) =>
+          eb
+            .selectFrom('label_jobs')
+            .select('id')
+            .where('status', '=', 'queued')
+            .orderBy('created_at')
+            .orderBy('id')
+            .limit(1)
+            .forUpdate()
+            .skipLocked(),
+        )
+        .returningAll()
+        .executeTakeFirst();
+      if (!job) return;
+      await this.run(job);
+    }
+  }
+
+  private async run(job: JobRow): Promise<void> {
+    const abort = new AbortController();
+    this.current = abort;
+    const part = `${this.fileOf(job.id)}.part`;
+    const started = performance.now();
+    let chain: Promise<unknown> = Promise.resolve();
+    let reported = 0;
+    let at = 0;
+    const progress = (n: number) => {
+      const now = performance.now();
+      if (n <= reported || now - at < PROGRESS_EVERY_MS) return;
+      reported = n;
+      at = now;
+      // One update at a time, in order, never backwards: progress only grows.
+      chain = chain
+        .then(() =>
+          this.db
+            .updateTable('label_jobs')
+            .set({ done: n })
+            .where('id', '=', job.id)
+            .where('done', '<', n)
+            .execute(),
+        )
+        .catch((err: unknown) => this.log.warn({ err, jobId: job.id }, 'label job progress not recorded'));
+    };
+    try {
+      const batch = await findBatchForCodes(this.db, job.batch_id);
+      if (!batch) throw new AppError('not_found', `The batch ${job.batch_id} is gone.`);
+      const run = await prepareJob(this.db, batch, job.params);
+      await mkdir(this.dir, { recursive: true });
+      const out = createWriteStream(part);
+      await writeLabels(run.data(), run.writeOptions({ signal: abort.signal, onProgress: progress }), out);
+      await finished(out);
+      await chain;
+      const { size } = await stat(part);
+      await rename(part, this.fileOf(job.id));
+      await this.db
+        .updateTable('label_jobs')
+        .set({ status: 'done', done: job.total, bytes: size, finished_at: sql<Date>`now()` })
+        .where('id', '=', job.id)
+        .execute();
+      this.log.info(
+        { jobId: job.id, labels: job.total, bytes: size, ms: Math.round(performance.now() - started) },
+        'label job done',
+      );
+    } catch (err) {
+      await chain;
+      await rm(part, { force: true });
+      const f = failureOf(err, abort.signal.aborted);
+      if (f.reason === 'render_failed') this.log.error({ err, jobId: job.id }, 'label job failed');
+      await this.db
+        .updateTable('label_jobs')
+        .set({
+          status: 'failed',
+          finished_at: sql<Date>`now()`,
+          error_reason: f.reason,
+          error_vi: f.vi,
+          error_en: f.en,
+        })
+        .where('id', '=', job.id)
+        .where('status', '=', 'running')
+        .execute()
+        // The database may be closing with the server: the next start marks the job failed.
+        .catch((e: unknown) => this.log.warn({ err: e, jobId: job.id }, 'label job failure not recorded'));
+    } finally {
+      this.current = null;
+    }
+  }
+}
+
+/** `prepareLabels` at a job's limit. */
+function prepareJob(
+  db: Kysely<Database>,
+  batch: Parameters<typeof prepareLabels>[1],
+  params: LabelsQuery,
+): Promise<LabelRun> {
+  return prepareLabels(db, batch, params, {
+    max: MAX_JOB_LABELS,
+    over: (count, from) =>
+      `${count} labels asked; at most ${MAX_JOB_LABELS} per job: from=${from}&to=${from + MAX_JOB_LABELS - 1}, then on.`,
+  });
+}
+
+const labelJobs: FastifyPluginAsyncTypebox<{ dir: string }> = async (app, opts) => {
+  const runner = new LabelJobRunner(app.db, opts.dir, app.log);
+  app.addHook('onReady', async () => {
+    await runner.recover();
+  });
+  app.addHook('onClose', async () => runner.close());
+
+  /** The job, if this user may see its batch's labels (else 404, as if it did not exist). */
+  async function visibleJob(request: Parameters<typeof currentUser>[0], id: string) {
+    const job = await app.db.selectFrom('label_jobs').selectAll().where('id', '=', id).executeTakeFirst();
+    const notFound = new AppError('not_found', `No label job ${id} that you may see.`);
+    if (!job) throw notFound;
+    try {
+      return { job, batch: await printableBatch(app.db, currentUser(request), job.batch_id) };
+    } catch (err) {
+      throw err instanceof AppError && err.code === 'not_found' ? notFound : err;
+    }
+  }
+
+  const accepted = (reply: { code(n: number): { header(k: string, v: string): unknown } }, id: string) =>
+    reply.code(202).header('location', `/api/v1/label-jobs/${id}`);
+
+  app.post(
+    '/api/v1/batches/:id/label-jobs',
+    {
+      config: { access: PRINTERS },
+      schema: {
+        tags: ['labels'],
+        operationId: 'createLabelJob',
+        summary: 'Render labels in the background, to a file to download (large print runs)',
+        description:
+          'The parameters of GET /api/v1/batches/{id}/labels, as JSON, with up to 50,000 labels. Checked at once ' +
+          '(the same 409 `labels_refused`, `no_codes_to_print` and 422 `label_does_not_fit`, `too_many_labels`), ' +
+          'then rendered in the background: 202 with the job and `Location: /api/v1/label-jobs/{id}`. Poll it ' +
+          'for `status` and `done` of `total`; when `done`, `file` is the download link.',
+        security: bearer,
+        params: LabelsParams,
+        body: LabelJobBody,
+        response: { 202: named(LabelJob), ...errors(400, 401, 403, 404, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const user = currentUser(request);
+      const batch = await printableBatch(app.db, user, request.params.id);
+      const run = await prepareJob(app.db, batch, request.body);
+      const job = await app.db
+        .insertInto('label_jobs')
+        .values({
+          batch_id: batch.id,
+          requested_by: user.id,
+          params: JSON.stringify(run.params),
+          total: run.count,
+          media_type: run.mediaType,
+          file_name: run.fileName,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      runner.kick();
+      accepted(reply, job.id);
+      return jobJson(job);
+    },
+  );
+
+  app.get(
+    '/api/v1/label-jobs/:id',
+    {
+      config: { access: PRINTERS },
+      schema: {
+        tags: ['labels'],
+        operationId: 'getLabelJob',
+        summary: 'A label job: status, labels done of total, and the download link once done',
+        security: bearer,
+        params: LabelJobParams,
+        response: { 200: named(LabelJob), ...errors(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { job } = await visibleJob(request, request.params.id);
+      reply.header('cache-control', 'no-store');
+      return jobJson(job);
+    },
+  );
+
+  app.get(
+    '/api/v1/label-jobs/:id/file',
+    {
+      config: { access: PRINTERS },
+      schema: {
+        tags: ['labels'],
+        operationId: 'getLabelJobFile',
+        summary: 'The file a done label job made: PDF, PNG, SVG or a ZIP of them',
+        description:
+          'Refused as the labels themselves are (409 `labels_refused`) when the batch was recalled or its ' +
+          'certificate revoked or expired since; 409 `label_job_not_ready` until the job is done; 410 ' +
+          '`label_job_file_gone` when the file is no longer on the server (re-run the job).',
+        security: bearer,
+        params: LabelJobParams,
+        produces: ['application/pdf', 'image/png', 'image/svg+xml', 'application/zip'],
+        response: { 200: LabelsFile, ...errors(400, 401, 403, 404, 409, 410) },
+      },
+    },
+    async (request, reply) => {
+      const { job, batch } = await visibleJob(request, request.params.id);
+      await assertPrintable(app.db, batch);
+      if (job.status !== 'done') {
+        throw new AppError(
+          'label_job_not_ready',
+          `The job is ${job.status}: ${job.done} of ${job.total} labels.`,
+          {
+            jobStatus: job.status,
+            done: job.done,
+            total: job.total,
+          },
+        );
+      }
+      const file = runner.fileOf(job.id);
+      try {
+        await stat(file);
+      } catch {
+        throw new AppError(
+          'label_job_file_gone',
+          'The file is no longer on the server: POST …/retry to make it again.',
+        );
+      }
+      reply
+        .type(job.media_type)
+        .header('content-disposition', `attachment; filename="${job.file_name}"`)
+        .header('content-length', String(job.bytes))
+        .header('cache-control', 'no-store')
+        .header('x-label-count', String(job.total));
+      return reply.send(createReadStream(file));
+    },
+  );
+
+  app.post(
+    '/api/v1/label-jobs/:id/retry',
+    {
+      config: { access: PRINTERS },
+      schema: {
+        tags: ['labels'],
+        operationId: 'retryLabelJob',
+        summary: 'Run a failed label job again (or a done one whose file is gone), with the same parameters',
+        description:
+          'Checked again as a new job is (refusals, fit); 202 with the job, queued. 409 `label_job_not_ready` ' +
+          'while it is queued or running.',
+        security: bearer,
+        params: LabelJobParams,
+        response: { 202: named(LabelJob), ...errors(400, 401, 403, 404, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const { job, batch } = await visibleJob(request, request.params.id);
+      if (job.status === 'queued' || job.status === 'running') {
+        throw new AppError('label_job_not_ready', `The job is ${job.status}: it runs already.`, {
+          jobStatus: job.status,
+          done: job.done,
+          total: job.total,
+        });
+      }
+      const run = await prepareJob(app.db, batch, job.params);
+      await rm(runner.fileOf(job.id), { force: true });
+      const again = await app.db
+        .updateTable('label_jobs')
+        .set({
+          status: 'queued',
+          done: 0,
+          total: run.count,
+          bytes: null,
+          started_at: null,
+          finished_at: null,
+          error_reason: null,
+          error_vi: null,
+          error_en: null,
+        })
+        .where('id', '=', job.id)
+        .where('status', '=', job.status)
+        .returningAll()
+        .executeTakeFirst();
+      if (!again)
+        throw new AppError('label_job_not_ready', 'The job was re-run by another request just now.');
+      runner.kick();
+      accepted(reply, job.id);
+      return jobJson(again);
+    },
+  );
+};
+
+export default labelJobs;
