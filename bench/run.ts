@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { benchIssuance, formatIssuanceBench } from './issuance.ts';
+import { benchSite, formatSiteBench } from './site.ts';
 import { benchVerify, formatVerifyBench } from './verify.ts';
 
 interface Step {
@@ -35,6 +36,7 @@ const steps: Step[] = [
     },
   },
   { name: 'issuance', run: async () => formatIssuanceBench(await benchIssuance()) },
+  { name: 'site', run: async () => formatSiteBench(await benchSite()) },
 ];
 
 async function main(): Promise<void> {
