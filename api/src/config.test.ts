@@ -18,6 +18,19 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(c)).toBe(true);
   });
 
+  it('bounds database queries: statement_timeout 10 s, the client 2 s more; 0 turns both off', () => {
+    expect(loadConfig({})).toMatchObject({ dbStatementTimeoutMs: 10_000, dbQueryTimeoutMs: 12_000 });
+    expect(loadConfig({ DB_STATEMENT_TIMEOUT_MS: '0' })).toMatchObject({
+      dbStatementTimeoutMs: 0,
+      dbQueryTimeoutMs: 0,
+    });
+    expect(loadConfig({ DB_STATEMENT_TIMEOUT_MS: '3000', DB_QUERY_TIMEOUT_MS: '4000' })).toMatchObject({
+      dbStatementTimeoutMs: 3000,
+      dbQueryTimeoutMs: 4000,
+    });
+    expect(() => loadConfig({ DB_QUERY_TIMEOUT_MS: '-1' })).toThrow(/DB_QUERY_TIMEOUT_MS/);
+  });
+
   it('follows PORT in the default public origin and strips a trailing slash', () => {
     expect(loadConfig({ PORT: '8080' }).publicBaseUrl).toBe('http://localhost:8080');
     expect(loadConfig({ PUBLIC_BASE_URL: 'https://ocop.quangngai.gov.vn/' }).publicBaseUrl).toBe(

@@ -28,6 +28,13 @@ export interface Config {
   logLevel: string;
   /** Serve the built Astro site from site/dist when present. */
   serveSite: boolean;
+  /** PostgreSQL `statement_timeout` of the server's connections, ms (0: none). */
+  dbStatementTimeoutMs: number;
+  /**
+   * Client-side limit on one query, ms (0: none): past it the connection is destroyed and the
+   * request answers 503, so a silent (blackholed) database link cannot hold a request forever.
+   */
+  dbQueryTimeoutMs: number;
   /** Where background label jobs write their files (routes/labels/jobs.ts). */
   labelJobsDir: string;
 }
@@ -94,8 +101,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       .filter(Boolean),
     logLevel: env.LOG_LEVEL || 'info',
     serveSite: bool('SERVE_SITE', env.SERVE_SITE, true),
+    dbStatementTimeoutMs: int('DB_STATEMENT_TIMEOUT_MS', env.DB_STATEMENT_TIMEOUT_MS, 10_000, 0, 3_600_000),
+    dbQueryTimeoutMs: 0,
     labelJobsDir: resolve(env.LABEL_JOBS_DIR || join(tmpdir(), 'ocop-label-jobs')),
   };
+  // The client waits a little longer than the server, so a slow query is cancelled by the server
+  // (57014, a clean 503) and only a silent link trips the client-side limit.
+  const statement = config.dbStatementTimeoutMs;
+  config.dbQueryTimeoutMs = int(
+    'DB_QUERY_TIMEOUT_MS',
+    env.DB_QUERY_TIMEOUT_MS,
+    statement === 0 ? 0 : statement + 2_000,
+    0,
+    3_600_000,
+  );
   if (!demoMode && !config.keyEncryptionKey) {
     throw new ConfigError('KEY_ENCRYPTION_KEY is required outside demo mode (32 random bytes, base64)');
   }
@@ -122,6 +141,8 @@ export function testConfig(overrides: Partial<Config> = {}): Readonly<Config> {
     trustedProxies: [],
     logLevel: 'silent',
     serveSite: false,
+    dbStatementTimeoutMs: 10_000,
+    dbQueryTimeoutMs: 12_000,
     labelJobsDir: join(tmpdir(), 'ocop-label-jobs-test'),
     ...overrides,
   });

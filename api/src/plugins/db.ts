@@ -35,6 +35,8 @@ export const dbPlugin = fp(
         databaseUrl: opts.config.databaseUrl,
         dataDir: opts.config.dataDir === 'memory' ? 'memory' : `${opts.config.dataDir}/pglite`,
         onPoolError: (err) => app.log.warn({ err: err.message }, 'database connection lost; will reconnect'),
+        statementTimeoutMs: opts.config.dbStatementTimeoutMs,
+        queryTimeoutMs: opts.config.dbQueryTimeoutMs,
       });
     await migrateToLatest(handle.db);
     // Reference data mirrors @ocop/domain at every start; admin units are inserted once.

@@ -14,6 +14,15 @@ export interface DbConfig {
   poolSize?: number | undefined;
   /** Called for errors of idle pooled connections (e.g. the server restarted). */
   onPoolError?: ((err: Error) => void) | undefined;
+  /** PostgreSQL `statement_timeout`, ms: the server cancels longer statements (57014). */
+  statementTimeoutMs?: number | undefined;
+  /**
+   * Client-side limit on one query, ms: past it the connection's socket is destroyed, so the query
+   * fails at once ("Connection terminated unexpectedly") and the pool drops the connection. This is
+   * what ends a query on a connection whose link went silent (no answer, no reset), which neither
+   * `statement_timeout` (the server never sees it) nor TCP keepalive (data is in flight) can end.
+   */
+  queryTimeoutMs?: number | undefined;
 }
 
 export interface DbHandle {
@@ -51,6 +60,10 @@ export function createDb(config: DbConfig): DbHandle {
       types: pgTypes(),
       connectionTimeoutMillis: 2_000,
       idleTimeoutMillis: 30_000,
+      // Idle connections to a vanished server are found by keepalive probes, not the next query.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      ...(config.statementTimeoutMs ? { statement_timeout: config.statementTimeoutMs } : {}),
     });
     // An idle client whose server went away emits 'error' on the pool; unhandled, it would kill the
     // process. The next query simply gets a fresh connection.
@@ -59,7 +72,10 @@ export function createDb(config: DbConfig): DbHandle {
     // pool listener: when its server connection is terminated it emits 'error' on the client, and
     // unhandled that kills the process (node-postgres #2641). The pending query still rejects, so
     // the request fails with 503; this listener only keeps the process alive.
-    pool.on('connect', (client) => client.on('error', (err) => config.onPoolError?.(err)));
+    pool.on('connect', (client) => {
+      client.on('error', (err) => config.onPoolError?.(err));
+      if (config.queryTimeoutMs) limitQueries(client, config.queryTimeoutMs);
+    });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', pool, close: () => db.destroy() };
   }
@@ -82,6 +98,22 @@ export function createDb(config: DbConfig): DbHandle {
       await db.destroy();
       if (!pglite.closed) await pglite.close();
     },
+  };
+}
+
+/**
+ * Destroys the client's socket when a query gets no answer within `ms`. Only promise queries (what
+ * Kysely sends) are timed; streams (COPY, cursors) keep their own pace.
+ */
+function limitQueries(client: pg.PoolClient, ms: number): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const socket = () =>
+    (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream;
+  (client as unknown as { query: typeof query }).query = (...args: unknown[]) => {
+    const result = query(...args);
+    if (!(result instanceof Promise)) return result;
+    const timer = setTimeout(() => socket().destroy(), ms);
+    return result.finally(() => clearTimeout(timer));
   };
 }
 
