@@ -27,6 +27,31 @@ export function switchLangHref(url: URL, to: Lang): string {
 
 const TZ = 'Asia/Ho_Chi_Minh';
 
+// Intl formatters are built once per language and reused: building one costs far more than
+// formatting with it, and a verification page formats a dozen dates and numbers.
+const DATE = new Intl.DateTimeFormat('vi-VN', {
+  timeZone: TZ,
+  day: '2-digit',
+  month: '2-digit',
+  year: 'numeric',
+});
+const dateTimeOptions: Intl.DateTimeFormatOptions = {
+  timeZone: TZ,
+  day: '2-digit',
+  month: '2-digit',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+};
+const DATE_TIME: Record<Lang, Intl.DateTimeFormat> = {
+  vi: new Intl.DateTimeFormat('vi-VN', dateTimeOptions),
+  en: new Intl.DateTimeFormat('en-GB', dateTimeOptions),
+};
+const NUMBER: Record<Lang, Intl.NumberFormat> = {
+  vi: new Intl.NumberFormat('vi-VN', { maximumFractionDigits: 3 }),
+  en: new Intl.NumberFormat('en-GB', { maximumFractionDigits: 3 }),
+};
+
 /** `2026-03-15` → `15/03/2026` (both languages use day/month/year in Vietnam). */
 export function formatDate(iso: string | null | undefined): string {
   if (!iso) return '—';
@@ -34,33 +59,21 @@ export function formatDate(iso: string | null | undefined): string {
   if (m && iso.length === 10) return `${m[3]}/${m[2]}/${m[1]}`;
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return new Intl.DateTimeFormat('vi-VN', {
-    timeZone: TZ,
-    day: '2-digit',
-    month: '2-digit',
-    year: 'numeric',
-  }).format(d);
+  return DATE.format(d);
 }
 
 export function formatDateTime(iso: string | null | undefined, lang: Lang): string {
   if (!iso) return '—';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return new Intl.DateTimeFormat(lang === 'vi' ? 'vi-VN' : 'en-GB', {
-    timeZone: TZ,
-    day: '2-digit',
-    month: '2-digit',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-  }).format(d);
+  return DATE_TIME[lang].format(d);
 }
 
 export function formatNumber(n: number | string | null | undefined, lang: Lang): string {
   if (n === null || n === undefined || n === '') return '—';
   const v = typeof n === 'string' ? Number(n) : n;
   if (!Number.isFinite(v)) return String(n);
-  return new Intl.NumberFormat(lang === 'vi' ? 'vi-VN' : 'en-GB', { maximumFractionDigits: 3 }).format(v);
+  return NUMBER[lang].format(v);
 }
 
 export type Verdict =
