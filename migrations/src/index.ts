@@ -10,6 +10,7 @@ import * as findingsCases from './20261129T060000Z-findings-cases.ts';
 import * as caseEventsOrder from './20261129T070000Z-case-events-order.ts';
 import * as idempotencyLease from './20261129T080000Z-idempotency-lease.ts';
 import * as labelJobs from './20261129T081000Z-label-jobs.ts';
+import * as scaleIndexes from './20261129T083000Z-scale-indexes.ts';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so they run the same
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '20261129T070000Z-case-events-order': caseEventsOrder,
   '20261129T080000Z-idempotency-lease': idempotencyLease,
   '20261129T081000Z-label-jobs': labelJobs,
+  '20261129T083000Z-scale-indexes': scaleIndexes,
 };

@@ -123,16 +123,18 @@ export function signalsOf(c: {
   return out;
 }
 
+/**
+ * The unit codes issued for the batch `b`, as the verifier counts them: the progress of its
+ * issuance jobs (each chunk of codes is written with its job's progress, in one transaction), so
+ * no count over the codes themselves.
+ */
+const unitCodesOf = sql<number>`(select coalesce(sum(j.done), 0) from issuance_jobs j where j.batch_id = b.id)`;
+
 /** How many units a batch has, as the verifier counts them: unit codes issued, else its quantity. */
 async function unitsOf(db: Kysely<Database>, batchId: string): Promise<{ units: number; unitCodes: number }> {
   const row = await db
     .selectFrom('batches as b')
-    .select([
-      'b.quantity',
-      sql<number>`(select count(*) from codes c where c.batch_id = b.id and c.kind = 'unit')`.as(
-        'unit_codes',
-      ),
-    ])
+    .select(['b.quantity', unitCodesOf.as('unit_codes')])
     .where('b.id', '=', batchId)
     .executeTakeFirstOrThrow();
   const unitCodes = Number(row.unit_codes);
@@ -355,7 +357,16 @@ export async function signalList(db: Kysely<Database>, scope: Scope, limit: numb
     units: number | null;
     case_id: string | null;
   }>`
-    with recent as (
+    with candidates as (
+      -- A cheap first pass (no distinct counts, no sort): the codes that can show a signal at all.
+      -- Many devices or areas take at least that many scans; batch codes have no /21/ serial.
+      select s.path from scans s
+      where s.scanned_at > ${window} and s.signed
+      group by s.path
+      having count(*) >= ${Math.min(CLONE_DEVICE_THRESHOLD, CLONE_AREA_THRESHOLD)}
+        or bool_or(s.verdict = 'suspected_copy') or position('/21/' in s.path) = 0
+    ),
+    recent as (
       select s.path, count(*)::int as scans,
         count(distinct s.device_hash)::int as devices,
         count(distinct s.area)::int as areas,
@@ -363,11 +374,11 @@ export async function signalList(db: Kysely<Database>, scope: Scope, limit: numb
         max(s.scanned_at) as last_at,
         mode() within group (order by s.area) as top_area
       from scans s
-      where s.scanned_at > ${window} and s.signed
+      where s.path in (select path from candidates) and s.scanned_at > ${window} and s.signed
       group by s.path
     )
     select r.*, c.kind, b.id as batch_id, b.lot, p.id as product_id, p.name_vi as product_name,
-      case when c.kind = 'batch' then coalesce(nullif((select count(*) from codes u where u.batch_id = b.id and u.kind = 'unit'), 0), floor(b.quantity))::int end as units,
+      case when c.kind = 'batch' then coalesce(nullif(${unitCodesOf}, 0), floor(b.quantity))::int end as units,
       k.id as case_id
     from recent r
     left join codes c on c.path = r.path
@@ -377,7 +388,7 @@ export async function signalList(db: Kysely<Database>, scope: Scope, limit: numb
     left join cases k on k.code_path = r.path and k.status <> 'closed'
     where (r.copies > 0
       or (coalesce(c.kind, 'unit') = 'unit' and (r.devices >= ${CLONE_DEVICE_THRESHOLD} or r.areas >= ${CLONE_AREA_THRESHOLD}))
-      or (c.kind = 'batch' and r.scans > coalesce(nullif((select count(*) from codes u where u.batch_id = b.id and u.kind = 'unit'), 0), floor(b.quantity)) * ${BATCH_SCANS_PER_UNIT}))
+      or (c.kind = 'batch' and r.scans > coalesce(nullif(${unitCodesOf}, 0), floor(b.quantity)) * ${BATCH_SCANS_PER_UNIT}))
       and ${scope.kind === 'all' ? sql<SqlBool>`true` : sql<SqlBool>`p.id is not null and ${productScopeSql(scope)}`}
     order by (k.id is null) desc, r.devices desc, r.areas desc, r.scans desc, r.path
     limit ${limit}`.execute(db);

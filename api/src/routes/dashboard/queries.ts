@@ -63,8 +63,11 @@ export async function dashboard(
           where c.status = 'revoked' and ${scoped})::int as revoked,
         (select count(*) from batches b join products p on p.id = b.product_id join producers pr on pr.id = p.producer_id
           where ${scoped})::int as batches,
-        (select count(*) from codes c join batches b on b.id = c.batch_id join products p on p.id = b.product_id
-          join producers pr on pr.id = p.producer_id where ${scoped})::int as codes,
+        -- Codes: batch codes plus the unit codes their issuance jobs wrote (no count over every code).
+        ((select count(*) from codes c where c.kind = 'batch' and c.batch_id in (select b.id from batches b
+            join products p on p.id = b.product_id join producers pr on pr.id = p.producer_id where ${scoped}))
+          + (select coalesce(sum(j.done), 0) from issuance_jobs j join batches b on b.id = j.batch_id
+            join products p on p.id = b.product_id join producers pr on pr.id = p.producer_id where ${scoped}))::int as codes,
         (select count(*) from scans s where s.scanned_at > now() - interval '30 days' and ${scopedPaths(scope)})::int as scans30d,
         (select count(*) from cases k left join products p on p.id = k.product_id left join producers pr on pr.id = p.producer_id
           where k.status <> 'closed' and ${scope.kind === 'all' ? sql`true` : sql`(p.id is null or ${scoped})`})::int as open_cases,

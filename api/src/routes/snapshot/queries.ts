@@ -19,8 +19,10 @@ async function batchesIssuedBefore(
   kid: string,
   compromisedAt: string,
 ): Promise<string[]> {
+  // A unit code's path is its batch path + `/21/` + serial (checked by codes_serial): cutting the
+  // serial off costs a third of a regular expression over every code of the key.
   const { rows } = await sql<{ batch_path: string }>`
-    select regexp_replace(path, '/21/[^/]+$', '') as batch_path
+    select case when serial is null then path else left(path, length(path) - length(serial) - 4) end as batch_path
     from codes where kid = ${kid}
     group by 1
     having bool_and(issued_at < ${compromisedAt}::timestamptz)
@@ -93,6 +95,19 @@ export async function buildSnapshot(
     .select(['b.id', 'b.lot', 'b.recalled_at', 'p.gtin', 'p.public_ref'])
     .where('b.status', '=', 'recalled')
     .execute();
+  // Codes printed before the product got (or changed) its GTIN keep their own path: every batch
+  // code of the recalled batches, in one query (not one per batch).
+  const printed = new Map<string, string[]>();
+  if (recalledRows.length > 0) {
+    const rows = await db
+      .selectFrom('codes as c')
+      .innerJoin('batches as b', 'b.id', 'c.batch_id')
+      .select(['c.batch_id', 'c.path'])
+      .where('c.kind', '=', 'batch')
+      .where('b.status', '=', 'recalled')
+      .execute();
+    for (const r of rows) printed.set(r.batch_id, [...(printed.get(r.batch_id) ?? []), r.path]);
+  }
   const recalls: SnapshotRecall[] = [];
   for (const b of recalledRows) {
     const recalledAt = b.recalled_at === null ? null : new Date(b.recalled_at).toISOString();
@@ -102,14 +117,7 @@ export async function buildSnapshot(
     } catch {
       // A lot that cannot be in a code has no codes to recall.
     }
-    // Codes printed before the product got (or changed) its GTIN keep their own path.
-    const printed = await db
-      .selectFrom('codes')
-      .select('path')
-      .where('batch_id', '=', b.id)
-      .where('kind', '=', 'batch')
-      .execute();
-    for (const p of printed) paths.add(p.path);
+    for (const path of printed.get(b.id) ?? []) paths.add(path);
     for (const path of paths) recalls.push({ path, recalledAt });
   }
   recalls.sort((a, b) => (a.path < b.path ? -1 : 1));
