@@ -28,6 +28,7 @@ import epcis from './routes/epcis/index.ts';
 import credentials from './routes/credentials/index.ts';
 import privacy from './routes/privacy/index.ts';
 import { keysPlugin } from './plugins/keys.ts';
+import { verifyHotPlugin } from './routes/verify/hot.ts';
 import jwks from './routes/jwks/index.ts';
 import keys from './routes/keys/index.ts';
 import codes from './routes/codes/index.ts';
@@ -98,6 +99,7 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
   await app.register(securityPlugin, { config, limits });
   await app.register(secretsPlugin, { config });
   await app.register(dbPlugin, { config, ...(opts.db ? { handle: opts.db } : {}) });
+  await app.register(verifyHotPlugin);
   await app.register(rateLimit, { global: false });
   await app.register(authPlugin, { config });
   await app.register(openapiPlugin, { config });

@@ -11,6 +11,7 @@ import * as caseEventsOrder from './20261129T070000Z-case-events-order.ts';
 import * as idempotencyLease from './20261129T080000Z-idempotency-lease.ts';
 import * as labelJobs from './20261129T081000Z-label-jobs.ts';
 import * as scaleIndexes from './20261129T083000Z-scale-indexes.ts';
+import * as registryNotify from './20261129T082000Z-registry-notify.ts';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so they run the same
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   '20261129T080000Z-idempotency-lease': idempotencyLease,
   '20261129T081000Z-label-jobs': labelJobs,
   '20261129T083000Z-scale-indexes': scaleIndexes,
+  '20261129T082000Z-registry-notify': registryNotify,
 };

@@ -217,6 +217,7 @@ describe('P01: scan records hold no raw IP and no precise location without conse
     });
     expect(res.statusCode).toBe(200);
     const path = new URL(fresh[0]!).pathname;
+    await t.app.verifyHot.scans.flush(); // scans are written in batches, a few ms later
     const rows = await sql<Record<string, unknown>>`select * from scans where path = ${path}`.execute(
       t.app.db,
     );
@@ -261,6 +262,7 @@ describe('P01: scan records hold no raw IP and no precise location without conse
       location: { lat: 15.123456, lng: 108.8, consent: true },
     });
     expect(ok.statusCode).toBe(200);
+    await t.app.verifyHot.scans.flush();
     const rows = await sql<{ lat: string; location_consent: boolean }>`select lat, location_consent from scans
       where path = ${path}`.execute(t.app.db);
     expect(rows.rows).toEqual([{ lat: '15.12346', location_consent: true }]);
@@ -269,6 +271,7 @@ describe('P01: scan records hold no raw IP and no precise location without conse
   it('the retention job erases device hashes and positions of old scans, keeping the scan history', async () => {
     const path = new URL(fresh[1]!).pathname;
     await verify(t.app, { code: fresh[1], deviceId: 'another-device-0001' });
+    await t.app.verifyHot.scans.flush();
     await sql`update scans set scanned_at = now() - interval '100 days' where path = ${path}`.execute(
       t.app.db,
     );

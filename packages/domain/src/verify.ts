@@ -17,6 +17,7 @@ import {
   codeSigningInput,
   parseCode,
   verifyEs256,
+  type EcPublicJwk,
   type ParseFailure,
   type ParsedCode,
 } from './code-format.ts';
@@ -111,6 +112,16 @@ export interface VerifyInput {
   now: Date | string;
   /** Public origins codes were printed for (current and former). */
   origins: readonly string[];
+  /**
+   * Checks a raw R‖S ES256 signature. Defaults to WebCrypto ({@link verifyEs256}), which runs in
+   * browsers and Node alike; a server may pass a synchronous node:crypto check with cached keys.
+   * A throw counts as a signature that does not verify.
+   */
+  verifySignature?: (
+    key: EcPublicJwk,
+    signingInput: string,
+    signature: Uint8Array<ArrayBuffer>,
+  ) => boolean | Promise<boolean>;
 }
 
 export type CheckId =
@@ -388,8 +399,16 @@ async function run(
   // 4. The signature, over a header we build ourselves.
   const sig = base64urlDecode(code.sig);
   let key: PublicKeyInfo | undefined;
+  const verifySignature = input.verifySignature ?? verifyEs256;
   for (const k of candidates) {
-    if (sig !== null && (await verifyEs256(k, codeSigningInput(k.kid, code.canonical), sig))) {
+    if (sig === null) break;
+    let ok: boolean;
+    try {
+      ok = await verifySignature(k, codeSigningInput(k.kid, code.canonical), sig);
+    } catch {
+      ok = false;
+    }
+    if (ok) {
       key = k;
       break;
     }

@@ -1,6 +1,7 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox, Static } from '@fastify/type-provider-typebox';
 import {
   BATCH_SCANS_PER_UNIT,
+  todayInVietnam,
   CLONE_WINDOW_DAYS,
   normaliseOrigin,
   parseCode,
@@ -15,21 +16,44 @@ import { problems } from '../common-schemas.ts';
 import { named } from '../codes/schemas.ts';
 import {
   certificateView,
+  codeRecordOf,
+  countBatchScans,
   deviceHasher,
-  findCodeRecord,
+  findBatchRecord,
+  findCode,
+  findUnitCode,
   liveRegistry,
-  pastBatchScans,
-  pastScans,
   printedOrigins,
-  recordScan,
   uaClass,
   withThisScan,
   type CodeRecord,
+  type CodeRow,
+  type PastScans,
 } from './queries.ts';
+import { Lru } from './hot.ts';
 import { VerifyBody, VerifyResponse } from './schemas.ts';
 
 /** How often the list of origins codes were printed for is re-read. */
 const ORIGINS_TTL_MS = 10 * 60_000;
+
+type VerifyAnswer = Static<typeof VerifyResponse>;
+
+/**
+ * The answer for a batch code, kept for the scans that follow: a batch code's answer shows no
+ * device or area, so until the registry, the keys, the accepted origins or the day change, the
+ * next scan differs only in its count (the `copy_batch_scans` evidence) and its time — as long as
+ * the count stays within the batch's units. Anything else recomputes it.
+ */
+interface CachedAnswer {
+  generation: number;
+  keys: readonly unknown[];
+  origins: readonly string[];
+  day: string;
+  path: string;
+  /** Scans up to which the verdict stands (the batch's units × BATCH_SCANS_PER_UNIT). */
+  limit: number;
+  answer: VerifyAnswer;
+}
 
 /**
  * `POST /api/v1/verify` (DESIGN "What a verification says"): the verdict of the pure verifier
@@ -46,6 +70,8 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
   const configured = normaliseOrigin(opts.config.publicBaseUrl);
   if (configured === null) throw new Error('PUBLIC_BASE_URL is not an http(s) origin');
   const hashDevice = deviceHasher(app.secrets.keyEncryptionKey);
+  const hot = app.verifyHot;
+  const answers = new Lru<string, CachedAnswer>(10_000);
   let origins: { at: number; list: string[] } = { at: 0, list: [configured] };
 
   async function acceptedOrigins(): Promise<string[]> {
@@ -75,32 +101,98 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
         response: { 200: named(VerifyResponse), ...problems(400, 413, 415, 429) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const now = new Date();
       const { code: text, deviceId, area: rawArea, location } = request.body;
       const deviceHash = deviceId === undefined ? null : hashDevice(deviceId);
       const area = rawArea?.trim() || null;
       const list = await acceptedOrigins();
+      const generation = hot.registry.generation;
+      const day = todayInVietnam(now);
+      const scan = {
+        deviceHash,
+        area,
+        location: location ? { lat: location.lat, lng: location.lng } : null,
+        uaClass: uaClass(request.headers['user-agent']),
+        scannedAt: now,
+      };
 
       // Keys are cached; a `k` nobody has may be a key another process just made: re-read once.
       let keyRecords = await app.keys.all();
+      // Serialized with JSON.stringify: the schema's serializer weighs every nullable branch with
+      // Ajv at run time, which cost more than the verification itself. The schema still documents
+      // the answer, and the answer is built field by field, so nothing unlisted can leak.
+      reply.serializer(JSON.stringify);
+
+      // A batch code scanned again: the answer kept from the last scan, with this scan's count.
+      const kept = answers.get(text);
+      if (
+        kept !== undefined &&
+        kept.generation === generation &&
+        kept.keys === keyRecords &&
+        kept.origins === list &&
+        kept.day === day &&
+        hot.registry.watch.live
+      ) {
+        const count = hot.batchCounts.get(kept.path);
+        if (count !== undefined && count + 1 <= kept.limit) {
+          hot.scans.add({ path: kept.path, verdict: kept.answer.verdict, signed: true, ...scan });
+          hot.batchCounts.add(kept.path);
+          return {
+            ...kept.answer,
+            checks: kept.answer.checks.map((c) =>
+              c.id === 'copy_batch_scans' ? { ...c, evidence: { ...c.evidence, scans: count + 1 } } : c,
+            ),
+            checkedAt: now.toISOString(),
+          };
+        }
+      }
       const pre = parseCode(text, list);
       if (pre.ok && !keyRecords.some((k) => k.keyRef === pre.code.keyRef)) {
         keyRecords = await app.keys.refreshSoon().catch(() => keyRecords);
       }
 
       let record: CodeRecord | null = null;
+      let past: PastScans | null = null;
       const registry = async (code: ParsedCode): Promise<RegistryInput> => {
-        record = await findCodeRecord(app.dbHandle, code.path);
+        // The code's own row (cached for good once read) and, for a unit code, its earlier scans
+        // in the same round trip; then its batch's record (cached until the registry changes).
+        let row: CodeRow | null | undefined = hot.registry.codes.get(code.path);
+        if (code.kind === 'unit') {
+          if (hot.scans.pendingFor(code.path) > 0) await hot.scans.flush();
+          const found = await findUnitCode(app.dbHandle, code.path, deviceHash, area);
+          row = found?.code ?? null;
+          past = found?.past ?? null;
+        } else if (row === undefined) {
+          row = await findCode(app.dbHandle, code.path);
+        }
+        if (!row) return liveRegistry(null);
+        hot.registry.codes.set(code.path, row);
+        let batch = hot.registry.batch(row.batchId);
+        if (batch === undefined) {
+          const generation = hot.registry.generation;
+          const read = await findBatchRecord(app.dbHandle, row.batchId);
+          if (read === null) return liveRegistry(null);
+          hot.registry.keepBatch(row.batchId, read, generation);
+          batch = read;
+        }
+        record = codeRecordOf(row, batch);
         return liveRegistry(record);
       };
       let history: (ScanHistory & { last: string }) | null = null;
       const readHistory = async (code: ParsedCode): Promise<ScanHistory | null> => {
         const rec = record;
-        const past =
-          code.kind === 'batch'
-            ? await pastBatchScans(app.db, code.path, (rec?.units ?? 0) * BATCH_SCANS_PER_UNIT + 1)
-            : await pastScans(app.db, code.path, deviceHash, area);
+        if (code.kind === 'batch') {
+          // Counted here after one read (a batch code can be scanned thousands of times a day).
+          let total = hot.batchCounts.get(code.path);
+          if (total === undefined) {
+            const limit = (rec?.units ?? 0) * BATCH_SCANS_PER_UNIT + 1;
+            total = (await countBatchScans(app.db, code.path, limit)) + hot.scans.pendingFor(code.path);
+            hot.batchCounts.set(code.path, total);
+          }
+          past = { total, first: null, last: null, devices: 0, areas: 0, seenDevice: false, seenArea: false };
+        }
+        if (past === null) return null;
         history = withThisScan(past, deviceHash, area, now);
         return history;
       };
@@ -112,30 +204,20 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
         history: readHistory,
         now,
         origins: list,
+        verifySignature: hot.verifySignature,
       });
 
       if (result.code) {
-        try {
-          await recordScan(app.db, {
-            path: result.code.path,
-            verdict: result.verdict,
-            signed: result.key !== undefined,
-            deviceHash,
-            area,
-            location: location ? { lat: location.lat, lng: location.lng } : null,
-            uaClass: uaClass(request.headers['user-agent']),
-            scannedAt: now,
-          });
-        } catch (err) {
-          request.log.warn({ err: (err as Error).message }, 'scan not recorded');
-        }
+        const signed = result.key !== undefined;
+        hot.scans.add({ path: result.code.path, verdict: result.verdict, signed, ...scan });
+        if (signed && result.code.kind === 'batch') hot.batchCounts.add(result.code.path);
       }
 
       const rec = record as CodeRecord | null;
       const signed = result.key !== undefined && rec !== null;
       const hist = history as (ScanHistory & { last: string }) | null;
       const c = result.code;
-      return {
+      const answer: Static<typeof VerifyResponse> = {
         verdict: result.verdict,
         checks: result.checks,
         code: c
@@ -183,6 +265,27 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
             : null,
         checkedAt: now.toISOString(),
       };
+      // Kept for the next scan of this batch code when nothing in it depends on more than the count.
+      const copyCheck = result.checks.find((c) => c.id === 'copy_batch_scans');
+      if (
+        c?.kind === 'batch' &&
+        rec !== null &&
+        signed &&
+        copyCheck?.ok === true &&
+        result.verdict !== 'status_unknown' &&
+        generation === hot.registry.generation
+      ) {
+        answers.set(text, {
+          generation,
+          keys: keyRecords,
+          origins: list,
+          day,
+          path: c.path,
+          limit: rec.units * BATCH_SCANS_PER_UNIT,
+          answer,
+        });
+      }
+      return answer;
     },
   );
 };

@@ -1,5 +1,6 @@
-import { createHmac, hkdfSync } from 'node:crypto';
+import { createHash, createHmac, hkdfSync } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
+import type { QueryResultRow } from 'pg';
 import type { Database, DbHandle, UaClass } from '@ocop/db';
 import {
   CLONE_WINDOW_DAYS,
@@ -94,13 +95,41 @@ export interface CodeRecord {
 
 const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
 
-interface RecordRow {
+/** An issued code's own row: immutable once issued, so it may be cached for good. */
+export interface CodeRow {
+  path: string;
+  kind: 'batch' | 'unit';
+  serial: string | null;
+  kid: string;
+  sig: string;
+  issuedAt: string;
+  batchId: string;
+}
+
+/** What the answer shows about a batch: the same for each of its codes, cached until the registry changes. */
+export type BatchRecord = Omit<CodeRecord, 'path' | 'kind' | 'serial' | 'kid' | 'sig' | 'issuedAt'>;
+
+interface CodeSqlRow {
   path: string;
   kind: 'batch' | 'unit';
   serial: string | null;
   kid: string;
   sig: string;
   issued_at: Date | string;
+  batch_id: string;
+}
+
+interface UnitSqlRow extends CodeSqlRow {
+  total: number | string;
+  first: Date | string | null;
+  last: Date | string | null;
+  devices: number | string;
+  areas: number | string;
+  seen_device: boolean | null;
+  seen_area: boolean | null;
+}
+
+interface BatchSqlRow {
   batch_id: string;
   lot: string;
   produced_on: string;
@@ -132,10 +161,53 @@ interface RecordRow {
   events: EventView[] | null;
 }
 
-/** The record query; `$1` is the code path. Run as a prepared statement (see runCodeRecord). */
-const CODE_RECORD_SQL = `
-    select c.path, c.kind, c.serial, c.kid, c.sig, c.issued_at,
-      b.id as batch_id, b.lot, b.produced_on, b.best_before, b.quantity, b.unit, b.status as batch_status,
+/** A statement prepared once per connection: planning these costs more than running them. */
+interface Statement {
+  name: string;
+  /** Parameter types, for PREPARE. */
+  types: readonly string[];
+  text: string;
+}
+
+const CODE_COLUMNS = 'c.path, c.kind, c.serial, c.kid, c.sig, c.issued_at, c.batch_id';
+
+/** An issued code by path (`$1`). */
+const CODE_STATEMENT: Statement = {
+  name: 'ocop_code_v2',
+  types: ['text'],
+  text: `select ${CODE_COLUMNS} from codes c where c.path = $1`,
+};
+
+/**
+ * An issued unit code by path (`$1`) with its earlier verified scans: all-time count and dates,
+ * distinct devices and areas within the clone window (`$4` days), and whether this device (`$2`,
+ * its keyed hash) and this area (`$3`, the md5 of its text) were among them. One round trip.
+ */
+const UNIT_STATEMENT: Statement = {
+  name: 'ocop_unit_code_v2',
+  types: ['text', 'text', 'text', 'int'],
+  text: `
+    select ${CODE_COLUMNS}, h.total, h.first, h.last, h.devices, h.areas, h.seen_device, h.seen_area
+    from codes c cross join lateral (
+      select count(*)::int as total, min(s.scanned_at) as first, max(s.scanned_at) as last,
+        count(distinct s.device_hash) filter (where s.scanned_at >= now() - make_interval(days => $4))::int as devices,
+        count(distinct s.area) filter (where s.scanned_at >= now() - make_interval(days => $4))::int as areas,
+        coalesce(bool_or(s.device_hash = $2 and s.scanned_at >= now() - make_interval(days => $4)), false) as seen_device,
+        coalesce(bool_or(md5(s.area) = $3 and s.scanned_at >= now() - make_interval(days => $4)), false) as seen_area
+      from scans s where s.path = c.path and s.signed) h
+    where c.path = $1`,
+};
+
+/**
+ * A batch (`$1`) with its product, producer, certificates, zones and events.
+ * Four inner joins and scalar subqueries: joining admin units and categories as well made the
+ * planner spend 15–45 ms on PGlite for 0.3 ms of work.
+ */
+const BATCH_STATEMENT: Statement = {
+  name: 'ocop_batch_record_v2',
+  types: ['uuid'],
+  text: `
+    select b.id as batch_id, b.lot, b.produced_on, b.best_before, b.quantity, b.unit, b.status as batch_status,
       b.recall_reason, b.recalled_at,
       p.id as product_id, p.public_ref, p.gtin, p.name_vi, p.name_en, p.category_code, p.image_path,
       (select pc.name_vi from product_categories pc
@@ -157,61 +229,64 @@ const CODE_RECORD_SQL = `
       (select json_agg(e order by e."occurredAt", e.recorded_at) from (
           select ev.type, ev.occurred_at as "occurredAt", ev.place, ev.actor, ev.note, ev.recorded_at
           from batch_events ev where ev.batch_id = b.id order by ev.occurred_at, ev.recorded_at limit 200) e) as events
-    from codes c
-    join batches b on b.id = c.batch_id
+    from batches b
     join products p on p.id = b.product_id
     join producers pr on pr.id = p.producer_id
-    where c.path = $1`;
-const CODE_RECORD_STATEMENT = 'ocop_code_record_v1';
-const prepared = new WeakMap<object, Promise<unknown>>();
+    where b.id = $1`,
+};
+
+type Param = string | number | null;
+/** What may go into PGlite's EXECUTE as a literal: paths, uuids, hex digests, integers. */
+const SAFE_PARAM = /^[0-9A-Za-z._/-]{0,200}$/;
+const prepared = new WeakMap<object, Map<string, Promise<unknown>>>();
+
+function literal(p: Param): string {
+  if (p === null) return 'null';
+  if (typeof p === 'number' && Number.isSafeInteger(p)) return String(p);
+  if (typeof p === 'string' && SAFE_PARAM.test(p)) return `'${p}'`;
+  throw new TypeError('unsafe statement parameter');
+}
 
 /**
- * Runs the record query as a prepared statement, planned once per connection: planning it costs
- * more than running it (about 1.5 ms of 2.5 ms on PGlite). PostgreSQL: pg's named statements, one
- * per pooled connection. PGlite (one session): PREPARE once; EXECUTE takes no bind parameters, so
- * the path goes in as an escaped literal (parseCode has also limited it to [0-9A-Za-z._/-]).
+ * Runs a statement prepared once per connection. PostgreSQL: pg's named statements, one per pooled
+ * connection. PGlite (one session): PREPARE once; EXECUTE takes no bind parameters, so the
+ * parameters go in as literals, and only those `literal` accepts (paths parseCode limited to
+ * [0-9A-Za-z._/-], uuids, hex digests, integers).
  */
-async function runCodeRecord(handle: DbHandle, path: string): Promise<RecordRow[]> {
+async function runStatement<R>(handle: DbHandle, st: Statement, params: readonly Param[]): Promise<R[]> {
   if (handle.kind === 'postgres' && handle.pool) {
-    const r = await handle.pool.query<RecordRow>({
-      name: CODE_RECORD_STATEMENT,
-      text: CODE_RECORD_SQL,
-      values: [path],
+    const r = await handle.pool.query<R & QueryResultRow>({
+      name: st.name,
+      text: st.text,
+      values: [...params],
     });
     return r.rows;
   }
+  const args = params.map(literal).join(', ');
+  let statements = prepared.get(handle.db);
+  if (!statements) prepared.set(handle.db, (statements = new Map<string, Promise<unknown>>()));
   for (let attempt = 0; ; attempt++) {
-    let ready = prepared.get(handle.db);
+    let ready = statements.get(st.name);
     if (!ready) {
-      ready = sql.raw(`prepare ${CODE_RECORD_STATEMENT}(text) as ${CODE_RECORD_SQL}`).execute(handle.db);
-      prepared.set(handle.db, ready);
-      ready.catch(() => prepared.delete(handle.db));
+      const prepare = `prepare ${st.name}(${st.types.join(', ')}) as ${st.text}`;
+      ready = sql.raw(prepare).execute(handle.db);
+      statements.set(st.name, ready);
+      ready.catch(() => statements.delete(st.name));
     }
     await ready;
     try {
-      const { rows } =
-        await sql<RecordRow>`execute ${sql.raw(CODE_RECORD_STATEMENT)}(${sql.lit(path)})`.execute(handle.db);
+      const execute = `execute ${st.name}(${args})`;
+      const { rows } = await sql.raw<R>(execute).execute(handle.db);
       return rows;
     } catch (err) {
       // The statement was deallocated (a new session): prepare it again, once.
       if ((err as { code?: unknown }).code !== '26000' || attempt > 0) throw err;
-      prepared.delete(handle.db);
+      statements.delete(st.name);
     }
   }
 }
 
-/**
- * The issued code at `path` with its batch, product, producer, certificates, zones and events, in
- * one round trip (each round trip costs about a millisecond on PGlite) of a prepared statement, or
- * null when never issued.
- * Four inner joins and scalar subqueries: joining admin units and categories as well made the
- * planner spend 15–45 ms on PGlite for 0.3 ms of work.
- */
-export async function findCodeRecord(handle: DbHandle, path: string): Promise<CodeRecord | null> {
-  const rows = await runCodeRecord(handle, path);
-  const row = rows[0];
-  if (!row) return null;
-  const issuedUnits = Number(row.issued_units);
+function codeRowOf(row: CodeSqlRow): CodeRow {
   return {
     path: row.path,
     kind: row.kind,
@@ -219,6 +294,51 @@ export async function findCodeRecord(handle: DbHandle, path: string): Promise<Co
     kid: row.kid,
     sig: row.sig,
     issuedAt: iso(row.issued_at)!,
+    batchId: row.batch_id,
+  };
+}
+
+/** An issued code's row, or null when the path was never issued. */
+export async function findCode(handle: DbHandle, path: string): Promise<CodeRow | null> {
+  const [row] = await runStatement<CodeSqlRow>(handle, CODE_STATEMENT, [path]);
+  return row ? codeRowOf(row) : null;
+}
+
+/** An issued unit code's row with its earlier verified scans, or null when never issued. */
+export async function findUnitCode(
+  handle: DbHandle,
+  path: string,
+  deviceHash: string | null,
+  area: string | null,
+): Promise<{ code: CodeRow; past: PastScans } | null> {
+  const areaDigest = area === null ? null : createHash('md5').update(area, 'utf8').digest('hex');
+  const [row] = await runStatement<UnitSqlRow>(handle, UNIT_STATEMENT, [
+    path,
+    deviceHash,
+    areaDigest,
+    CLONE_WINDOW_DAYS,
+  ]);
+  if (!row) return null;
+  return {
+    code: codeRowOf(row),
+    past: {
+      total: Number(row.total),
+      first: iso(row.first),
+      last: iso(row.last),
+      devices: Number(row.devices),
+      areas: Number(row.areas),
+      seenDevice: row.seen_device === true,
+      seenArea: row.seen_area === true,
+    },
+  };
+}
+
+/** A batch with its product, producer, certificates, zones and events, or null when absent. */
+export async function findBatchRecord(handle: DbHandle, batchId: string): Promise<BatchRecord | null> {
+  const [row] = await runStatement<BatchSqlRow>(handle, BATCH_STATEMENT, [batchId]);
+  if (!row) return null;
+  const issuedUnits = Number(row.issued_units);
+  return {
     batch: {
       id: row.batch_id,
       lot: row.lot,
@@ -261,6 +381,19 @@ export async function findCodeRecord(handle: DbHandle, path: string): Promise<Co
     })),
     // A batch's units: its issued unit codes when it has any, else its quantity (in whole units).
     units: issuedUnits > 0 ? issuedUnits : Math.max(1, Math.ceil(Number(row.quantity))),
+  };
+}
+
+/** An issued code with its batch's record, as the answer shows it. */
+export function codeRecordOf(code: CodeRow, batch: BatchRecord): CodeRecord {
+  return {
+    path: code.path,
+    kind: code.kind,
+    serial: code.serial,
+    kid: code.kid,
+    sig: code.sig,
+    issuedAt: code.issuedAt,
+    ...batch,
   };
 }
 
@@ -331,63 +464,16 @@ export interface PastScans {
 }
 
 /**
- * Earlier verified scans of a unit code: all-time count and dates, distinct devices and areas
- * within the clone window, and whether this device and area were among them. Unit codes are
- * scanned a few times each (unless copied, and then the window bounds what is counted).
- */
-export async function pastScans(
-  db: Kysely<Database>,
-  path: string,
-  deviceHash: string | null,
-  area: string | null,
-): Promise<PastScans> {
-  const since = sql`now() - make_interval(days => ${CLONE_WINDOW_DAYS})`;
-  const { rows } = await sql<{
-    total: number;
-    first: Date | string | null;
-    last: Date | string | null;
-    devices: number;
-    areas: number;
-    seen_device: boolean | null;
-    seen_area: boolean | null;
-  }>`
-    select count(*)::int as total, min(scanned_at) as first, max(scanned_at) as last,
-      count(distinct device_hash) filter (where scanned_at >= ${since})::int as devices,
-      count(distinct area) filter (where scanned_at >= ${since})::int as areas,
-      coalesce(bool_or(device_hash = ${deviceHash} and scanned_at >= ${since}), false) as seen_device,
-      coalesce(bool_or(area = ${area} and scanned_at >= ${since}), false) as seen_area
-    from scans where path = ${path} and signed`.execute(db);
-  const r = rows[0];
-  return {
-    total: Number(r?.total ?? 0),
-    first: iso(r?.first ?? null),
-    last: iso(r?.last ?? null),
-    devices: Number(r?.devices ?? 0),
-    areas: Number(r?.areas ?? 0),
-    seenDevice: r?.seen_device === true,
-    seenArea: r?.seen_area === true,
-  };
-}
-
-/**
  * Earlier verified scans of a batch code, counted only up to `limit`: the verdict only asks
  * whether they outnumber the batch's units, and a popular batch code must not cost a count of
  * every scan it ever had.
  */
-export async function pastBatchScans(db: Kysely<Database>, path: string, limit: number): Promise<PastScans> {
+export async function countBatchScans(db: Kysely<Database>, path: string, limit: number): Promise<number> {
   const { rows } = await sql<{ total: number }>`
     select count(*)::int as total from (select 1 from scans where path = ${path} and signed limit ${limit}) s`.execute(
     db,
   );
-  return {
-    total: Number(rows[0]?.total ?? 0),
-    first: null,
-    last: null,
-    devices: 0,
-    areas: 0,
-    seenDevice: false,
-    seenArea: false,
-  };
+  return Number(rows[0]?.total ?? 0);
 }
 
 /** The history the verifier weighs: earlier scans plus this one. */
@@ -422,33 +508,37 @@ export function uaClass(ua: string | undefined): UaClass | null {
   return 'other';
 }
 
-export async function recordScan(
-  db: Kysely<Database>,
-  scan: {
-    path: string;
-    verdict: Verdict;
-    signed: boolean;
-    deviceHash: string | null;
-    area: string | null;
-    location: { lat: number; lng: number } | null;
-    uaClass: UaClass | null;
-    scannedAt: Date;
-  },
-): Promise<void> {
+/** One verification as stored: no IP address, no user agent (a class), a position only with consent. */
+export interface ScanRecord {
+  path: string;
+  verdict: Verdict;
+  signed: boolean;
+  deviceHash: string | null;
+  area: string | null;
+  location: { lat: number; lng: number } | null;
+  uaClass: UaClass | null;
+  scannedAt: Date;
+}
+
+/** Stores scans in one statement (the scan log writes them in batches). */
+export async function insertScans(db: Kysely<Database>, scans: readonly ScanRecord[]): Promise<void> {
+  if (scans.length === 0) return;
   await db
     .insertInto('scans')
-    .values({
-      path: scan.path,
-      verdict: scan.verdict,
-      signed: scan.signed,
-      device_hash: scan.deviceHash,
-      area: scan.area,
-      location_consent: scan.location !== null,
-      lat: scan.location === null ? null : scan.location.lat.toFixed(5),
-      lng: scan.location === null ? null : scan.location.lng.toFixed(5),
-      ua_class: scan.uaClass,
-      scanned_at: scan.scannedAt,
-    })
+    .values(
+      scans.map((scan) => ({
+        path: scan.path,
+        verdict: scan.verdict,
+        signed: scan.signed,
+        device_hash: scan.deviceHash,
+        area: scan.area,
+        location_consent: scan.location !== null,
+        lat: scan.location === null ? null : scan.location.lat.toFixed(5),
+        lng: scan.location === null ? null : scan.location.lng.toFixed(5),
+        ua_class: scan.uaClass,
+        scanned_at: scan.scannedAt,
+      })),
+    )
     .execute();
 }
 

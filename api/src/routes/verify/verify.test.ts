@@ -284,6 +284,7 @@ describe('scans are recorded without IP address or unconsented location', () => 
       { 'user-agent': 'Mozilla/5.0 (Linux; Android 14; Pixel 8)', 'x-forwarded-for': '203.0.113.7' },
     );
     const path = new URL(c.unitUrls[0]!).pathname;
+    await t.app.verifyHot.scans.flush(); // scans are written in batches, a few ms later
     const rows = await t.app.db.selectFrom('scans').selectAll().where('path', '=', path).execute();
     expect(rows).toHaveLength(1);
     const row = rows[0]!;
@@ -309,6 +310,7 @@ describe('scans are recorded without IP address or unconsented location', () => 
     const no = await verify({ code: c.batchUrl, location: { lat: 15.38, lng: 109.12, consent: false } });
     expect(no.statusCode).toBe(400);
     await verify({ code: c.batchUrl });
+    await t.app.verifyHot.scans.flush();
     const rows = await t.app.db
       .selectFrom('scans')
       .selectAll()
@@ -323,6 +325,7 @@ describe('scans are recorded without IP address or unconsented location', () => 
     for (let i = 0; i < CLONE_DEVICE_THRESHOLD + 1; i++)
       await verify({ code: forged, deviceId: `forger-device-${i}` });
     const path = new URL(c.unitUrls[0]!).pathname;
+    await t.app.verifyHot.scans.flush();
     const rows = await t.app.db
       .selectFrom('scans')
       .select(['verdict', 'signed'])

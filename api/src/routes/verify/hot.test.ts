@@ -1,0 +1,235 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { buildApp } from '../../app.ts';
+import { testConfig } from '../../config.ts';
+import { createUser } from '../../../../test/helpers/app.ts';
+import { createTestDb, type TestDb } from '../../../../test/helpers/db.ts';
+import {
+  makeCertifiedBatch,
+  recallBatch,
+  revokeCertificate,
+} from '../../../../test/helpers/code-factories.ts';
+
+/**
+ * The verification's hot state (hot.ts): cached registry state must never outlive a change,
+ * whoever made it, and scans written in batches must not be lost or missed by the history.
+ */
+let t: { app: FastifyInstance; db: TestDb };
+let admin: Awaited<ReturnType<typeof createUser>>;
+
+beforeAll(async () => {
+  const db = await createTestDb();
+  const app = await buildApp(testConfig(), {
+    db,
+    limits: { verifyRateLimit: { max: 100_000, timeWindow: 60_000 } },
+  });
+  await app.ready();
+  t = { app, db };
+  admin = await createUser(t.app, 'admin');
+});
+afterAll(async () => {
+  await t?.app.close();
+  await t?.db.drop();
+});
+
+async function issued(serials = 0) {
+  const b = await makeCertifiedBatch(t.app.db, { quantity: 1000 });
+  const res = await t.app.inject({
+    method: 'POST',
+    url: `/api/v1/batches/${b.batchId}/codes`,
+    headers: { authorization: admin.authorization },
+    payload: { serials },
+  });
+  expect(res.statusCode).toBe(201);
+  const body = res.json();
+  return { ...b, batchUrl: body.batchCode.url as string, unitUrls: (body.units?.urls ?? []) as string[] };
+}
+
+interface Answer {
+  verdict: string;
+  checks: { id: string; evidence?: Record<string, unknown> }[];
+  scanHistory: Record<string, unknown> | null;
+  checkedAt: string;
+}
+
+const verify = async (payload: Record<string, unknown>): Promise<Answer> => {
+  const res = await t.app.inject({ method: 'POST', url: '/api/v1/verify', payload });
+  expect(res.statusCode).toBe(200);
+  return res.json<Answer>();
+};
+
+/** Verifies until the verdict is `want` (the notification arrives asynchronously); returns the ms it took. */
+async function until(code: string, want: string, withinMs = 3_000): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    const { verdict } = await verify({ code });
+    if (verdict === want) return Date.now() - started;
+    if (Date.now() - started > withinMs)
+      throw new Error(`still ${verdict} after ${withinMs} ms, want ${want}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('cached registry state follows every change', () => {
+  it('keeps a batch record after the first scan', async () => {
+    const c = await issued();
+    expect((await verify({ code: c.batchUrl })).verdict).toBe('genuine');
+    expect(t.app.verifyHot.registry.watch.live).toBe(true);
+    expect(t.app.verifyHot.registry.batch(c.batchId)).toMatchObject({ batch: { id: c.batchId } });
+  });
+
+  it('a revocation written straight to the database (another process, the CLI, SQL) reaches the next scans', async () => {
+    const c = await issued();
+    expect((await verify({ code: c.batchUrl })).verdict).toBe('genuine');
+    await revokeCertificate(t.app.db, c.certificateId);
+    const ms = await until(c.batchUrl, 'revoked_certificate');
+    console.log(`[hot] revocation by SQL seen after ${ms} ms (${t.db.url ? 'PostgreSQL' : 'PGlite'})`);
+    expect(ms).toBeLessThan(3_000);
+  });
+
+  it('a recall written straight to the database reaches the next scans', async () => {
+    const c = await issued(1);
+    expect((await verify({ code: c.unitUrls[0] })).verdict).toBe('genuine');
+    await recallBatch(t.app.db, c.batchId);
+    await until(c.unitUrls[0]!, 'recalled_batch');
+  });
+
+  it('a recall through this process is seen by the very next scan, before any notification', async () => {
+    const c = await issued();
+    expect((await verify({ code: c.batchUrl })).verdict).toBe('genuine');
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/batches/${c.batchId}/recall`,
+      headers: { authorization: admin.authorization },
+      payload: { reason: 'Thử nghiệm thu hồi' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect((await verify({ code: c.batchUrl })).verdict).toBe('recalled_batch');
+  });
+
+  it('a read that began before a change is not kept', async () => {
+    const c = await issued();
+    const hot = t.app.verifyHot.registry;
+    const before = hot.generation;
+    const stale = { units: 1 } as unknown as Parameters<typeof hot.keepBatch>[1];
+    hot.changed();
+    hot.keepBatch(c.batchId, stale, before);
+    expect(hot.batch(c.batchId)).toBeUndefined();
+  });
+
+  it.skipIf(!process.env.DATABASE_URL)(
+    'PostgreSQL: when the notification link drops, nothing cached is trusted and it comes back',
+    async () => {
+      const c = await issued();
+      expect((await verify({ code: c.batchUrl })).verdict).toBe('genuine');
+      const watch = t.app.verifyHot.registry.watch;
+      expect(watch.live).toBe(true);
+      // Cut the watch's connection, then change the registry while nobody listens.
+      const admin = new pg.Client({ connectionString: t.db.url });
+      await admin.connect();
+      try {
+        const killed = await admin.query(
+          `select pg_terminate_backend(pid) from pg_stat_activity
+           where application_name = 'ocop-trace registry watch' and datname = current_database()`,
+        );
+        expect(killed.rowCount).toBeGreaterThanOrEqual(1);
+        await admin.query(
+          `update batches set status = 'recalled', recalled_at = now(), recall_reason = 'x'
+          where id = $1`,
+          [c.batchId],
+        );
+      } finally {
+        await admin.end();
+      }
+      await until(c.batchUrl, 'recalled_batch');
+      // It reconnects and caches again.
+      const started = Date.now();
+      while (!watch.live && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 50));
+      expect(watch.live).toBe(true);
+    },
+  );
+});
+
+describe('scans written in batches', () => {
+  it('a scan not written yet still counts in the history of its code', async () => {
+    const c = await issued(1);
+    const code = c.unitUrls[0]!;
+    const first = await verify({ code, deviceId: 'device-aaaaaaaa', area: 'Sơn Tịnh' });
+    const second = await verify({ code, deviceId: 'device-bbbbbbbb', area: 'Lý Sơn' });
+    expect(first.scanHistory).toMatchObject({ count: 1, devices: 1, areas: 1 });
+    expect(second.scanHistory).toMatchObject({ count: 2, devices: 2, areas: 2 });
+  });
+
+  it('scans wait while the database refuses them and are written, once each, when it takes them again', async () => {
+    const c = await issued(1);
+    const path = new URL(c.unitUrls[0]!).pathname;
+    const log = t.app.verifyHot.scans;
+    await log.flush();
+    // The database refuses every new scan for a while (a real failure of the real INSERT).
+    await sql`alter table scans add constraint scans_refuse_test check (false) not valid`.execute(t.app.db);
+    try {
+      for (let i = 0; i < 5; i++) await verify({ code: c.batchUrl, deviceId: `offline-device-${i}` });
+      await log.flush();
+      expect(log.pending).toBeGreaterThanOrEqual(5);
+    } finally {
+      await sql`alter table scans drop constraint scans_refuse_test`.execute(t.app.db);
+    }
+    await log.flush();
+    expect(log.pending).toBe(0);
+    const batchPath = new URL(c.batchUrl).pathname;
+    const { rows } = await sql<{
+      n: number;
+    }>`select count(*)::int as n from scans where path = ${batchPath}`.execute(t.app.db);
+    expect(rows[0]!.n).toBe(5);
+    expect(path).toContain('/21/');
+  });
+
+  it('counts batch-code scans in memory after one read, and keeps counting across flushes', async () => {
+    const c = await issued();
+    for (let i = 0; i < 3; i++) await verify({ code: c.batchUrl });
+    await t.app.verifyHot.scans.flush();
+    const batchPath = new URL(c.batchUrl).pathname;
+    expect(t.app.verifyHot.batchCounts.get(batchPath)).toBe(3);
+    const { rows } = await sql<{
+      n: number;
+    }>`select count(*)::int as n from scans where path = ${batchPath}`.execute(t.app.db);
+    expect(rows[0]!.n).toBe(3);
+  });
+});
+
+describe('the answer kept for a batch code', () => {
+  it('is the answer a fresh verification gives, but for the time and the count', async () => {
+    const c = await issued();
+    const strip = (a: Answer) => ({
+      ...a,
+      checkedAt: null,
+      checks: a.checks.map((k) =>
+        k.id === 'copy_batch_scans' ? { ...k, evidence: { ...k.evidence, scans: null } } : k,
+      ),
+    });
+    const first = await verify({ code: c.batchUrl }); // computed, then kept
+    const second = await verify({ code: c.batchUrl }); // from the kept answer
+    t.app.verifyHot.registry.changed(); // forget everything: computed again
+    const third = await verify({ code: c.batchUrl });
+    const scans = (a: Answer) => a.checks.find((k) => k.id === 'copy_batch_scans')?.evidence?.scans;
+    expect([scans(first), scans(second), scans(third)]).toEqual([1, 2, 3]);
+    expect(strip(second)).toEqual(strip(first));
+    expect(strip(third)).toEqual(strip(second));
+  });
+
+  it('turns suspected_copy when the scans outnumber the units, kept answer or not', async () => {
+    const b = await makeCertifiedBatch(t.app.db, { quantity: 2, unit: 'hộp' });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/batches/${b.batchId}/codes`,
+      headers: { authorization: admin.authorization },
+      payload: {},
+    });
+    const code = res.json().batchCode.url as string;
+    const verdicts = [];
+    for (let i = 0; i < 4; i++) verdicts.push((await verify({ code })).verdict);
+    expect(verdicts).toEqual(['genuine', 'genuine', 'suspected_copy', 'suspected_copy']);
+  });
+});

@@ -1,0 +1,441 @@
+import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import pg from 'pg';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Kysely } from 'kysely';
+import type { Database, DbHandle } from '@ocop/db';
+import type { EcPublicJwk } from '@ocop/domain';
+import { insertScans, type BatchRecord, type CodeRow, type ScanRecord } from './queries.ts';
+
+/**
+ * The verification's hot state (issue 9): what a scan needs, kept in memory so that a repeated
+ * code costs no database round trip and a new one costs one.
+ *
+ * - Issued code rows, forever (an issued code never changes), in a bounded LRU.
+ * - Batch records (batch, product, producer, certificates, zones, events, units), until the
+ *   registry changes: every registry table sends `NOTIFY ocop_registry` at commit (migration
+ *   20261129T082000Z), whoever wrote it, and this process also drops them before answering any
+ *   write it served itself. A read that began before a change is not kept (a generation counter),
+ *   and nothing is kept while the notification link is down (then every scan reads the database,
+ *   and fails to `status_unknown` with it).
+ * - Scan counts of batch codes, read once and counted here after (other processes' scans are seen
+ *   when the count is re-read, every {@link BATCH_COUNT_TTL_MS}).
+ * - Verified signatures (ES256 with node:crypto and cached key objects).
+ * - Scans are written in batches, a few milliseconds after they happen ({@link ScanLog}).
+ */
+
+export const REGISTRY_CHANNEL = 'ocop_registry';
+/** Longest a batch record is kept even when no change was announced (a lost notification). */
+export const BATCH_RECORD_TTL_MS = 5 * 60_000;
+/** How often a batch code's scan count is re-read (to see other processes' scans). */
+export const BATCH_COUNT_TTL_MS = 60_000;
+
+/** A map that forgets its least recently used entries beyond `max`. */
+export class Lru<K, V> {
+  readonly #map = new Map<K, V>();
+  constructor(readonly max: number) {}
+  get(key: K): V | undefined {
+    const v = this.#map.get(key);
+    if (v !== undefined) {
+      this.#map.delete(key);
+      this.#map.set(key, v);
+    }
+    return v;
+  }
+  set(key: K, value: V): void {
+    this.#map.delete(key);
+    this.#map.set(key, value);
+    if (this.#map.size > this.max) this.#map.delete(this.#map.keys().next().value as K);
+  }
+  delete(key: K): void {
+    this.#map.delete(key);
+  }
+  clear(): void {
+    this.#map.clear();
+  }
+  get size(): number {
+    return this.#map.size;
+  }
+}
+
+interface Logger {
+  warn(obj: object, msg: string): void;
+  info?(obj: object, msg: string): void;
+}
+
+/**
+ * Hears `NOTIFY ocop_registry`: PGlite's own listener, or a dedicated PostgreSQL connection that
+ * reconnects with backoff and is probed every 30 s (a silently dead link must not keep a cache).
+ */
+export class RegistryWatch {
+  #live = false;
+  #closed = false;
+  #client: pg.Client | null = null;
+  #retry: NodeJS.Timeout | null = null;
+  #probe: NodeJS.Timeout | null = null;
+  #unlisten: (() => Promise<void>) | null = null;
+  #backoffMs = 500;
+
+  constructor(
+    private readonly handle: DbHandle,
+    private readonly changed: () => void,
+    private readonly log: Logger,
+  ) {}
+
+  /** True while every committed change will be heard. */
+  get live(): boolean {
+    if (!this.#live || this.#closed) return false;
+    // The app's own connection closed (shutdown, or tests that take the database away).
+    const { pglite, pool } = this.handle;
+    if (pglite) return !pglite.closed;
+    return pool ? !pool.ending && !pool.ended : false;
+  }
+
+  async start(): Promise<void> {
+    if (this.handle.kind === 'pglite' && this.handle.pglite) {
+      try {
+        this.#unlisten = await this.handle.pglite.listen(REGISTRY_CHANNEL, () => this.changed());
+        this.#live = true;
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'registry changes cannot be heard: no caching');
+      }
+      return;
+    }
+    if (this.handle.kind === 'postgres' && this.handle.pool) await this.#connect();
+  }
+
+  async #connect(): Promise<void> {
+    if (this.#closed) return;
+    const options = this.handle.pool!.options;
+    const client = new pg.Client({
+      ...(options.connectionString ? { connectionString: options.connectionString } : {}),
+      ...(options.host ? { host: options.host } : {}),
+      ...(options.port ? { port: options.port } : {}),
+      ...(options.user ? { user: options.user } : {}),
+      ...(typeof options.password === 'string' ? { password: options.password } : {}),
+      ...(options.database ? { database: options.database } : {}),
+      connectionTimeoutMillis: 2_000,
+      keepAlive: true,
+      application_name: 'ocop-trace registry watch',
+    });
+    const lost = (why: string) => {
+      if (this.#client !== client) return;
+      this.#client = null;
+      this.#live = false;
+      this.changed();
+      if (this.#probe) clearInterval(this.#probe);
+      this.#probe = null;
+      client.removeAllListeners('notification');
+      client.on('error', () => undefined);
+      client.end().catch(() => undefined);
+      if (this.#closed) return;
+      this.log.warn({ why }, 'registry watch lost; scans read the database until it is back');
+      this.#retry = setTimeout(() => void this.#connect(), this.#backoffMs);
+      this.#retry.unref();
+      this.#backoffMs = Math.min(this.#backoffMs * 2, 10_000);
+    };
+    this.#client = client;
+    client.on('error', (err) => lost(err.message));
+    client.on('end', () => lost('connection ended'));
+    client.on('notification', () => this.changed());
+    try {
+      await client.connect();
+      await client.query(`listen ${REGISTRY_CHANNEL}`);
+    } catch (err) {
+      lost((err as Error).message);
+      return;
+    }
+    if (this.#closed || this.#client !== client) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    // Anything may have changed while nobody listened.
+    this.changed();
+    this.#live = true;
+    this.#backoffMs = 500;
+    this.#probe = setInterval(() => {
+      const timeout = new Promise((_, reject) =>
+        setTimeout(() => reject(new Error('probe timed out')), 5_000).unref(),
+      );
+      Promise.race([client.query('select 1'), timeout]).catch((err: Error) => lost(err.message));
+    }, 30_000);
+    this.#probe.unref();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#live = false;
+    if (this.#retry) clearTimeout(this.#retry);
+    if (this.#probe) clearInterval(this.#probe);
+    const client = this.#client;
+    this.#client = null;
+    if (client) {
+      client.removeAllListeners();
+      client.on('error', () => undefined);
+      await client.end().catch(() => undefined);
+    }
+    if (this.#unlisten) await this.#unlisten().catch(() => undefined);
+  }
+}
+
+/** Issued code rows and batch records in memory, kept correct as described above. */
+export class HotRegistry {
+  readonly codes = new Lru<string, CodeRow>(200_000);
+  readonly #batches = new Map<string, { at: number; record: BatchRecord }>();
+  #generation = 0;
+  readonly watch: RegistryWatch;
+
+  constructor(handle: DbHandle, log: Logger) {
+    this.watch = new RegistryWatch(handle, () => this.changed(), log);
+  }
+
+  /** The registry changed (or may have): drop every batch record, and reads in flight. */
+  changed(): void {
+    this.#generation++;
+    this.#batches.clear();
+  }
+
+  /** Marks the start of a read whose result may be kept with {@link keepBatch}. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  batch(batchId: string): BatchRecord | undefined {
+    const hit = this.#batches.get(batchId);
+    if (hit === undefined) return undefined;
+    if (!this.watch.live || Date.now() - hit.at > BATCH_RECORD_TTL_MS) {
+      this.#batches.delete(batchId);
+      return undefined;
+    }
+    return hit.record;
+  }
+
+  /** Keeps a batch record read since `generation`, unless the registry changed in between. */
+  keepBatch(batchId: string, record: BatchRecord, generation: number): void {
+    if (generation !== this.#generation || !this.watch.live) return;
+    if (this.#batches.size >= 20_000) this.#batches.clear();
+    this.#batches.set(batchId, { at: Date.now(), record });
+  }
+}
+
+/** Scan counts of batch codes: read once, then counted here; re-read now and then. */
+export class BatchScanCounts {
+  readonly #counts = new Lru<string, { at: number; count: number }>(50_000);
+
+  get(path: string): number | undefined {
+    const hit = this.#counts.get(path);
+    if (hit === undefined || Date.now() - hit.at > BATCH_COUNT_TTL_MS) return undefined;
+    return hit.count;
+  }
+
+  /** The count read from the database (plus this process's scans not written yet). */
+  set(path: string, count: number): void {
+    this.#counts.set(path, { at: Date.now(), count });
+  }
+
+  /** One more verified scan of `path` was recorded. */
+  add(path: string): void {
+    const hit = this.#counts.get(path);
+    if (hit !== undefined) hit.count++;
+  }
+}
+
+/**
+ * ES256 checks with node:crypto (about twice as fast as WebCrypto here, and synchronous), with the
+ * public keys imported once and verified signatures remembered: a repeated code is not checked
+ * again. Only successes are remembered (a forged code cannot fill the memory with them).
+ */
+export function es256Verifier(
+  max = 100_000,
+): (jwk: EcPublicJwk, signingInput: string, signature: Uint8Array) => boolean {
+  const keys = new Map<string, KeyObject | null>();
+  const verified = new Lru<string, true>(max);
+  return (jwk, signingInput, signature) => {
+    const id = `${jwk.x}.${jwk.y}`;
+    let key = keys.get(id);
+    if (key === undefined) {
+      try {
+        key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, format: 'jwk' });
+      } catch {
+        key = null;
+      }
+      if (keys.size >= 256) keys.clear();
+      keys.set(id, key);
+    }
+    if (key === null || signature.length !== 64) return false;
+    const memo = `${id}|${signingInput}|${Buffer.from(signature).toString('base64url')}`;
+    if (verified.get(memo)) return true;
+    const ok = cryptoVerify(
+      'sha256',
+      Buffer.from(signingInput),
+      { key, dsaEncoding: 'ieee-p1363' },
+      signature,
+    );
+    if (ok) verified.set(memo, true);
+    return ok;
+  };
+}
+
+export interface ScanLogOptions {
+  /** How long a scan may wait before it is written (ms). */
+  flushMs: number;
+  /** Scans written in one statement at most. */
+  maxBatch: number;
+  /** Scans kept while the database cannot take them; beyond, the oldest are dropped (and counted). */
+  maxPending: number;
+}
+
+/**
+ * Scans are written in batches of one INSERT a few milliseconds after they happen, not one commit
+ * each (a commit waits for the disk: one each made the database the limit of the whole route).
+ * While the database is down they wait, bounded, and are written when it is back; on close they
+ * are flushed. A scan still waiting is counted in the history of its code by flushing that code's
+ * scans before its history is read ({@link pendingFor}).
+ */
+export class ScanLog {
+  #pending: ScanRecord[] = [];
+  #timer: NodeJS.Timeout | null = null;
+  #flushing: Promise<void> | null = null;
+  #failures = 0;
+  #closed = false;
+  /** Scans dropped because the database stayed away too long (reported in the log). */
+  dropped = 0;
+  written = 0;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly opts: ScanLogOptions,
+    private readonly log: Logger,
+  ) {}
+
+  add(scan: ScanRecord): void {
+    this.#pending.push(scan);
+    if (this.#pending.length > this.opts.maxPending) {
+      const over = this.#pending.length - this.opts.maxPending;
+      this.#pending.splice(0, over);
+      this.dropped += over;
+      if (this.dropped === over || this.dropped % 1000 < over) {
+        this.log.warn({ dropped: this.dropped }, 'scans dropped: the database has not taken them');
+      }
+    }
+    if (this.#pending.length >= this.opts.maxBatch && this.#failures === 0) void this.flush();
+    else this.#schedule(this.opts.flushMs);
+  }
+
+  /** Scans of `path` not written yet. */
+  pendingFor(path: string): number {
+    let n = 0;
+    for (const s of this.#pending) if (s.path === path) n++;
+    return n;
+  }
+
+  get pending(): number {
+    return this.#pending.length;
+  }
+
+  #schedule(ms: number): void {
+    if (this.#timer !== null || this.#closed) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      void this.flush();
+    }, ms);
+  }
+
+  /** Writes every waiting scan; resolves when they are written or the attempt failed. */
+  flush(): Promise<void> {
+    if (this.#flushing)
+      return this.#flushing.then(() => (this.#pending.length > 0 ? this.flush() : undefined));
+    if (this.#pending.length === 0) return Promise.resolve();
+    this.#flushing = this.#write().finally(() => {
+      this.#flushing = null;
+    });
+    return this.#flushing;
+  }
+
+  async #write(): Promise<void> {
+    while (this.#pending.length > 0) {
+      const batch = this.#pending.slice(0, this.opts.maxBatch);
+      try {
+        await insertScans(this.db, batch);
+      } catch (err) {
+        this.#failures++;
+        if (this.#failures === 1)
+          this.log.warn({ err: (err as Error).message }, 'scans not written yet; retrying');
+        this.#schedule(Math.min(250 * 2 ** Math.min(this.#failures, 6), 10_000));
+        return;
+      }
+      // Written: drop exactly those (others may have been added, or the oldest dropped, meanwhile).
+      const done = new Set(batch);
+      this.#pending = this.#pending.filter((s) => !done.has(s));
+      this.written += batch.length;
+      if (this.#failures > 0) this.log.info?.({ after: this.#failures }, 'scans written again');
+      this.#failures = 0;
+    }
+  }
+
+  /** Flushes what is waiting (one attempt) and stops. */
+  async close(): Promise<void> {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    await this.flush().catch(() => undefined);
+    this.#closed = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    if (this.#pending.length > 0) {
+      this.log.warn({ lost: this.#pending.length }, 'scans not written before shutdown');
+    }
+  }
+}
+
+/** The hot state of verification, one per app. */
+export interface VerifyHotState {
+  registry: HotRegistry;
+  batchCounts: BatchScanCounts;
+  scans: ScanLog;
+  verifySignature: ReturnType<typeof es256Verifier>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    verifyHot: VerifyHotState;
+  }
+}
+
+/** Paths whose POSTs change nothing the verification shows. */
+const READ_ONLY_POSTS = new Set(['/api/v1/verify']);
+
+/**
+ * Registered at the root (before the routes): starts the registry watch, and drops the cached
+ * batch records before this process answers any write it served, so whoever wrote sees the
+ * change in the next scan even before the notification arrives.
+ */
+export const verifyHotPlugin = fp(
+  async (app: FastifyInstance) => {
+    const registry = new HotRegistry(app.dbHandle, app.log);
+    const state: VerifyHotState = {
+      registry,
+      batchCounts: new BatchScanCounts(),
+      scans: new ScanLog(app.db, { flushMs: 20, maxBatch: 500, maxPending: 50_000 }, app.log),
+      verifySignature: es256Verifier(),
+    };
+    await registry.watch.start();
+    app.decorate('verifyHot', state);
+    app.addHook('onSend', async (request, _reply, payload) => {
+      const m = request.method;
+      if (
+        m !== 'GET' &&
+        m !== 'HEAD' &&
+        m !== 'OPTIONS' &&
+        !READ_ONLY_POSTS.has(request.routeOptions.url ?? '')
+      ) {
+        registry.changed();
+      }
+      return payload;
+    });
+    app.addHook('onClose', async () => {
+      await state.scans.close();
+      await registry.watch.close();
+    });
+  },
+  { name: 'verify-hot', dependencies: ['db'] },
+);
