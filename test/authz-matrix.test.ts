@@ -76,6 +76,8 @@ const MATRIX: Record<string, Access> = {
   // audit log (routes/audit)
   'GET /api/v1/audit': ['admin'],
   'GET /api/v1/audit/verify': ['admin'],
+  // security alerts (routes/security)
+  'GET /api/v1/security/alerts': ['admin'],
   // GS1 resolver (routes/resolver)
   'OPTIONS /01': 'public',
   'OPTIONS /01/*': 'public',

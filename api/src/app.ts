@@ -39,6 +39,7 @@ import cases from './routes/cases/index.ts';
 import analytics from './routes/analytics/index.ts';
 import dashboard from './routes/dashboard/index.ts';
 import labels from './routes/labels/index.ts';
+import security from './routes/security/index.ts';
 import { sitePlugin, siteBuilt } from './plugins/site.ts';
 
 export interface BuildOptions {
@@ -141,6 +142,9 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
 
   // Print-ready labels of a batch's codes (issue 5).
   await app.register(labels, { config });
+
+  // Security alerts for the office (issue 8): issuance quota, enumeration.
+  await app.register(security);
 
   // The public site, last: its catch-all hands every path no route above claims to Astro.
   if (config.serveSite && siteBuilt()) await app.register(sitePlugin, { config });

@@ -35,6 +35,8 @@ export interface Config {
    * request answers 503, so a silent (blackholed) database link cannot hold a request forever.
    */
   dbQueryTimeoutMs: number;
+  /** Unit codes one producer may issue in a Vietnam day (reliability.md A08). */
+  issuanceDailyQuota: number;
   /** Where background label jobs write their files (routes/labels/jobs.ts). */
   labelJobsDir: string;
 }
@@ -103,6 +105,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     serveSite: bool('SERVE_SITE', env.SERVE_SITE, true),
     dbStatementTimeoutMs: int('DB_STATEMENT_TIMEOUT_MS', env.DB_STATEMENT_TIMEOUT_MS, 10_000, 0, 3_600_000),
     dbQueryTimeoutMs: 0,
+    issuanceDailyQuota: int('ISSUANCE_DAILY_QUOTA', env.ISSUANCE_DAILY_QUOTA, 1_000_000, 1, 1_000_000_000),
     labelJobsDir: resolve(env.LABEL_JOBS_DIR || join(tmpdir(), 'ocop-label-jobs')),
   };
   // The client waits a little longer than the server, so a slow query is cancelled by the server
@@ -143,6 +146,7 @@ export function testConfig(overrides: Partial<Config> = {}): Readonly<Config> {
     serveSite: false,
     dbStatementTimeoutMs: 10_000,
     dbQueryTimeoutMs: 12_000,
+    issuanceDailyQuota: 1_000_000,
     labelJobsDir: join(tmpdir(), 'ocop-label-jobs-test'),
     ...overrides,
   });

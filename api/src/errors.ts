@@ -49,6 +49,11 @@ export const ERRORS = {
     title: 'Codes cannot be issued for this batch now: see `reason` and `detail`.',
   },
   key_already_revoked: { status: 409, title: 'This signing key is already revoked.' },
+  issuance_quota_exceeded: {
+    status: 429,
+    title:
+      'The daily issuance quota of this producer is used up: see `detail`, `limit`, `used` and `resetsAt`.',
+  },
   // Labels (issue 5).
   labels_refused: {
     status: 409,

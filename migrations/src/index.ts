@@ -9,6 +9,7 @@ import * as codes from './20261129T044000Z-codes.ts';
 import * as findingsCases from './20261129T060000Z-findings-cases.ts';
 import * as caseEventsOrder from './20261129T070000Z-case-events-order.ts';
 import * as idempotencyLease from './20261129T080000Z-idempotency-lease.ts';
+import * as securityAlerts from './20261129T080100Z-security-alerts.ts';
 import * as labelJobs from './20261129T081000Z-label-jobs.ts';
 import * as scaleIndexes from './20261129T083000Z-scale-indexes.ts';
 import * as registryNotify from './20261129T082000Z-registry-notify.ts';
@@ -28,6 +29,7 @@ export const migrations: Record<string, Migration> = {
   '20261129T060000Z-findings-cases': findingsCases,
   '20261129T070000Z-case-events-order': caseEventsOrder,
   '20261129T080000Z-idempotency-lease': idempotencyLease,
+  '20261129T080100Z-security-alerts': securityAlerts,
   '20261129T081000Z-label-jobs': labelJobs,
   '20261129T083000Z-scale-indexes': scaleIndexes,
   '20261129T082000Z-registry-notify': registryNotify,

@@ -454,6 +454,18 @@ export interface LabelJobsTable {
   finished_at: Date | null;
 }
 
+/** Alerts the office lists (migration 20261129T080100Z-security-alerts). */
+export interface SecurityAlertsTable {
+  id: Generated<string>;
+  kind: 'issuance_quota_exceeded' | 'enumeration_suspected';
+  subject: string;
+  window_start: ColumnType<Date, Date | string, Date | string>;
+  count: Generated<number>;
+  details: ColumnType<Record<string, unknown>, string | undefined, string>;
+  first_at: CreatedAt;
+  last_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export type UaClass = 'android' | 'ios' | 'desktop' | 'bot' | 'other';
 
 /** Scans of codes: no IP, no precise location without consent (migration 20261129T044000Z-codes). */
@@ -494,6 +506,7 @@ export interface Database {
   signing_keys: SigningKeysTable;
   codes: CodesTable;
   issuance_jobs: IssuanceJobsTable;
+  security_alerts: SecurityAlertsTable;
   label_jobs: LabelJobsTable;
   scans: ScansTable;
   findings: FindingsTable;

@@ -1,10 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Database } from '@ocop/db';
 import { isCodeLot, mayIssueCodes, normaliseOrigin, todayInVietnam } from '@ocop/domain';
 import type { Config } from '../../config.ts';
 import { AppError } from '../../errors.ts';
 import { currentUser } from '../../plugins/auth.ts';
 import { recordIdempotentAnswer } from '../../plugins/idempotency.ts';
+import { recordAlert } from '../../security/alerts.ts';
+import { checkIssuanceQuota, vietnamDay } from '../../security/quota.ts';
 import { problems } from '../common-schemas.ts';
 import { issueDemoCodes } from './demo.ts';
 import {
@@ -58,6 +62,31 @@ const codes: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (ap
   const base = (batchId: string) => `/api/v1/batches/${batchId}/codes`;
   const withCsv = (job: JobRow) => ({ ...job, csv: `${base(job.batchId)}?format=csv&job=${job.id}` });
 
+  /** A refused issuance: the office's alert (once per producer and day, counted) and Retry-After. */
+  async function quotaRefused(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    batch: BatchForCodes,
+    err: AppError,
+  ): Promise<void> {
+    const extra = err.extra ?? {};
+    const resetsAt = new Date(String(extra.resetsAt));
+    reply.header('retry-after', String(Math.max(1, Math.ceil((resetsAt.getTime() - Date.now()) / 1000))));
+    await recordAlert(app.db, {
+      kind: 'issuance_quota_exceeded',
+      subject: batch.producerId,
+      windowStart: vietnamDay(new Date()).start,
+      details: {
+        producerId: batch.producerId,
+        batchId: batch.id,
+        userId: currentUser(request).id,
+        limit: extra.limit,
+        used: extra.used,
+        requested: extra.requested,
+      },
+    }).catch((e: unknown) => request.log.error({ err: e }, 'issuance quota alert not recorded'));
+  }
+
   /** The batch, if the caller may handle its codes; 404 otherwise (never reveal another's batch). */
   async function visibleBatch(request: FastifyRequest, batchId: string): Promise<BatchForCodes> {
     const user = currentUser(request);
@@ -85,11 +114,13 @@ const codes: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (ap
         description:
           'Refused with 409 `issuance_refused` (and `reason`: batch_recalled, produced_in_future, no_certificate, ' +
           'certificate_revoked, certificate_expired, not_valid_on_production_date, lot_not_in_code) unless the ' +
-          'product’s certificate is valid on the production date and today.',
+          'product’s certificate is valid on the production date and today. 429 `issuance_quota_exceeded` ' +
+          '(with Retry-After) when the producer’s unit codes of the Vietnam day would pass its daily quota ' +
+          '(ISSUANCE_DAILY_QUOTA); nothing is written and the office gets an alert.',
         security: [{ bearerAuth: [] }],
         params: BatchIdParams,
         body: IssueCodesBody,
-        response: { 201: named(IssueCodesResult), ...problems(400, 401, 403, 404, 409, 415, 422) },
+        response: { 201: named(IssueCodesResult), ...problems(400, 401, 403, 404, 409, 415, 422, 429) },
       },
     },
     async (request, reply) => {
@@ -119,6 +150,19 @@ const codes: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (ap
           },
         );
       }
+      // The producer's daily quota (A08): checked here, before anything is written, and again
+      // under the producer's lock where the job is recorded (concurrent requests).
+      // The alert is written once the refusing transaction has rolled back.
+      const quota = (db: Kysely<Database>) =>
+        checkIssuanceQuota(db, batch.producerId, serials, opts.config.issuanceDailyQuota);
+      const alerting = async <T>(work: Promise<T>): Promise<T> =>
+        work.catch(async (err: unknown) => {
+          if (err instanceof AppError && err.code === 'issuance_quota_exceeded') {
+            await quotaRefused(request, reply, batch, err);
+          }
+          throw err;
+        });
+      if (serials > 0) await alerting(quota(app.db));
       const signer = await app.keys.signer();
       const batchCode = await ensureBatchCode(app.db, batch, signer, origin);
       const answer = (units: { job: JobRow; urls: string[] | null } | null) => ({
@@ -130,16 +174,12 @@ const codes: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (ap
       const started = performance.now();
       // The job's end and the Idempotency-Key answer commit in one transaction: a retry after a
       // lost answer replays this job instead of issuing another one.
-      const { job, urls } = await issueUnitCodes(
-        app.dbHandle,
-        batch,
-        signer,
-        origin,
-        serials,
-        user.id,
-        undefined,
-        (trx, done, doneUrls) =>
-          recordIdempotentAnswer(trx, request, 201, answer({ job: done, urls: doneUrls })),
+      const { job, urls } = await alerting(
+        issueUnitCodes(app.dbHandle, batch, signer, origin, serials, user.id, undefined, {
+          onStart: quota,
+          onDone: (trx, done, doneUrls) =>
+            recordIdempotentAnswer(trx, request, 201, answer({ job: done, urls: doneUrls })),
+        }),
       );
       request.log.info(
         { batchId: batch.id, jobId: job.id, serials, ms: Math.round(performance.now() - started) },

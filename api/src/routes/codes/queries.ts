@@ -382,6 +382,14 @@ function isUniqueViolation(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23505';
 }
 
+/** Work done in the transactions that open and close an issuance job. */
+export interface IssuanceHooks {
+  /** Before the job is recorded (the daily quota check); throwing refuses the job. */
+  onStart?: (trx: Transaction<Database>) => Promise<void>;
+  /** With the job's end (the request's stored answer). */
+  onDone?: (trx: Transaction<Database>, job: JobRow, urls: string[] | null) => Promise<void>;
+}
+
 /**
  * Issues `total` unit codes for a batch as a job: serials drawn at random, signed and written in
  * chunks of {@link ISSUE_CHUNK}, each chunk committed with the job's progress, so memory stays flat
@@ -396,14 +404,18 @@ export async function issueUnitCodes(
   total: number,
   requestedBy: string | null,
   onProgress?: (done: number) => void,
-  onDone?: (trx: Transaction<Database>, job: JobRow, urls: string[] | null) => Promise<void>,
+  hooks: IssuanceHooks = {},
 ): Promise<{ job: JobRow; urls: string[] | null }> {
   const db = handle.db;
-  const jobRow = await db
-    .insertInto('issuance_jobs')
-    .values({ batch_id: batch.id, requested_by: requestedBy, total, kid: signer.kid })
-    .returning(JOB_COLUMNS)
-    .executeTakeFirstOrThrow();
+  const { onStart, onDone } = hooks;
+  const jobRow = await db.transaction().execute(async (trx) => {
+    await onStart?.(trx);
+    return trx
+      .insertInto('issuance_jobs')
+      .values({ batch_id: batch.id, requested_by: requestedBy, total, kid: signer.kid })
+      .returning(JOB_COLUMNS)
+      .executeTakeFirstOrThrow();
+  });
   const urls: string[] | null = total <= INLINE_UNIT_CODES ? [] : null;
   // Serials drawn and signed synchronously, one chunk at a time (node:crypto signs ES256 at about
   // 18k/s per core; WebCrypto on the thread pool measured no faster on two cores and would starve
