@@ -109,6 +109,7 @@ const MATRIX: Record<string, Access> = {
   'POST /api/v1/batches/:id/codes': ['admin', 'officer', 'producer'],
   'GET /api/v1/batches/:id/codes': ['admin', 'officer', 'producer'],
   'GET /api/v1/batches/:id/labels': ['admin', 'officer', 'producer'],
+  'GET /api/v1/batches/:id/label-layouts': ['admin', 'officer', 'producer'],
   'POST /api/v1/batches/:id/label-jobs': ['admin', 'officer', 'producer'],
   'GET /api/v1/label-jobs/:id': ['admin', 'officer', 'producer'],
   'GET /api/v1/label-jobs/:id/file': ['admin', 'officer', 'producer'],

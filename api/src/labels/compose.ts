@@ -188,30 +188,55 @@ export function planLabel(input: PlanInput): PlanResult {
   const m = minDots;
   const moduleMm = m * dot;
   const qz = QUIET_ZONE * moduleMm;
+  const size = `${fmt(W)} × ${fmt(H)} mm`;
   if (!geometryFits) {
     const needH = n * moduleMm + Math.max(insets.top, qz) + Math.max(insets.bottom, qz);
     const needW =
       n * moduleMm + Math.max(insets.left, qz) + (side ? qz + MIN_TEXT_WIDTH_MM + insets.right : qz);
     const version = (n - 17) / 4;
-    return {
-      ok: false,
-      code: 'qr_does_not_fit',
-      reason:
-        `This code is a version-${version} QR (${n} modules, ${n + 2 * QUIET_ZONE} with its quiet zone). ` +
-        `At ${dpi} dpi a module is at least ${m} dots (${moduleMm.toFixed(2)} mm), so the QR needs ` +
-        `${fmt((n + 2 * QUIET_ZONE) * moduleMm)} mm and the label at least ${fmt(Math.ceil(needW * 10) / 10)} × ` +
-        `${fmt(Math.ceil(needH * 10) / 10)} mm; this one is ${fmt(W)} × ${fmt(H)} mm. ` +
-        (dpi < 600
-          ? 'Choose a larger label or a printer with a higher resolution.'
-          : 'Choose a larger label.'),
-    };
+    const qrMm = fmt((n + 2 * QUIET_ZONE) * moduleMm);
+    const need = `${fmt(Math.ceil(needW * 10) / 10)} × ${fmt(Math.ceil(needH * 10) / 10)} mm`;
+    const en =
+      `This code is a version-${version} QR (${n} modules, ${n + 2 * QUIET_ZONE} with its quiet zone). ` +
+      `At ${dpi} dpi a module is at least ${m} dots (${moduleMm.toFixed(2)} mm), so the QR needs ` +
+      `${qrMm} mm and the label at least ${need}; this one is ${size}.`;
+    const vi =
+      `Mã này là QR phiên bản ${version} (${n} mô-đun, ${n + 2 * QUIET_ZONE} mô-đun kể cả vùng trống). ` +
+      `Ở ${dpi} dpi mỗi mô-đun ít nhất ${m} điểm in (${vn(moduleMm.toFixed(2))} mm), nên mã QR cần ` +
+      `${vn(qrMm)} mm và nhãn ít nhất ${vn(need)}; nhãn này ${vn(size)}.`;
+    return refusal('qr_does_not_fit', { en, vi }, dpi < 600);
   }
+  const en =
+    `The text (product, producer, lot, dates, stars, "Quét để kiểm tra OCOP" and the domain) does not fit ` +
+    `beside the QR on a ${size} label at ${floorPt(dpi)} pt, the smallest legible size at ${dpi} dpi.`;
+  const vi =
+    `Chữ trên nhãn (sản phẩm, cơ sở sản xuất, lô, ngày, số sao, "Quét để kiểm tra OCOP" và tên miền) không ` +
+    `vừa bên cạnh mã QR trên nhãn ${vn(size)} ở cỡ ${floorPt(dpi)} pt, cỡ nhỏ nhất còn đọc được ở ${dpi} dpi.`;
+  return refusal('text_does_not_fit', { en, vi }, false);
+}
+
+/** A number as written in Vietnamese: decimal comma. */
+export function vn(s: string): string {
+  return s.replace(/(\d)\.(\d)/g, '$1,$2');
+}
+
+/** A refusal with the general advice; `checkLabel` replaces it with the layouts and dpi that fit. */
+function refusal(
+  code: 'qr_does_not_fit' | 'text_does_not_fit',
+  facts: { en: string; vi: string },
+  finer: boolean,
+) {
+  const advice = finer
+    ? {
+        en: 'Choose a larger label or a printer with a higher resolution.',
+        vi: 'Hãy chọn nhãn lớn hơn hoặc máy in có độ phân giải cao hơn.',
+      }
+    : { en: 'Choose a larger label.', vi: 'Hãy chọn nhãn lớn hơn.' };
   return {
-    ok: false,
-    code: 'text_does_not_fit',
-    reason:
-      `The text (product, producer, lot, dates, stars, "Quét để kiểm tra OCOP" and the domain) does not fit ` +
-      `beside the QR on a ${fmt(W)} × ${fmt(H)} mm label at ${floorPt(dpi)} pt, the smallest legible size at ${dpi} dpi. ` +
-      'Choose a larger label.',
+    ok: false as const,
+    code,
+    reason: `${facts.en} ${advice.en}`,
+    reasonVi: `${facts.vi} ${advice.vi}`,
+    facts,
   };
 }

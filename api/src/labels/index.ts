@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
-import { labelText, planLabel } from './compose.ts';
-import { sheetPlan, singleInsets, type Dpi, type Layout } from './layouts.ts';
+import { labelText, planLabel, vn } from './compose.ts';
+import { DPIS, LAYOUTS, sheetPlan, singleInsets, type Dpi, type Layout } from './layouts.ts';
 import { writeLabelsPdf } from './pdf.ts';
 import { PngRenderer } from './png.ts';
 import { encodeQr, type QrMatrix } from './qr.ts';
@@ -31,7 +31,9 @@ export type LabelFormat = (typeof FORMATS)[number];
 /**
  * Whether `sample` can be drawn on this layout at this resolution, and if not why — before a job
  * starts streaming, so a refusal is an answer, not a truncated file. The labels of one job share
- * their text and the length of their URLs, so one sample (the longest URL) stands for all.
+ * their text and the length of their URLs, so one sample (the longest URL) stands for all. A label
+ * that does not fit is refused with what would: the same layout on a finer printer, and the preset
+ * layouts of its kind (rolls, sheets) that fit at this resolution — in Vietnamese and in English.
  */
 export function checkLabel(
   layout: Layout,
@@ -39,18 +41,97 @@ export function checkLabel(
   dpi: Dpi,
   sample: LabelData,
 ): { ok: true } | Refusal {
+  const fits = planner(format, sample);
+  return fits.ok ? fits.check(layout, dpi) : fits;
+}
+
+/**
+ * Which preset layouts `sample` fits at which printer resolution, each refusal with its reason and
+ * alternatives (the layouts endpoint: a producer learns before printing that the 30 mm rolls need
+ * 300 dpi). Every layout × dpi is planned once.
+ */
+export function layoutFits(
+  format: LabelFormat,
+  sample: LabelData,
+):
+  | { ok: true; layouts: { layout: Layout; fits: Dpi[]; refused: { dpi: Dpi; refusal: Refusal }[] }[] }
+  | Refusal {
+  const fits = planner(format, sample);
+  if (!fits.ok) return fits;
+  return {
+    ok: true,
+    layouts: LAYOUTS.map((layout) => {
+      const results = DPIS.map((dpi) => ({ dpi, r: fits.check(layout, dpi) }));
+      return {
+        layout,
+        fits: results.filter((x) => x.r.ok).map((x) => x.dpi),
+        refused: results.flatMap((x) => (x.r.ok ? [] : [{ dpi: x.dpi, refusal: x.r }])),
+      };
+    }),
+  };
+}
+
+/** Plans `sample` (text fitted, QR encoded once) on any layout at any dpi, each pair once. */
+function planner(
+  format: LabelFormat,
+  sample: LabelData,
+): { ok: true; check: (layout: Layout, dpi: Dpi) => { ok: true } | Refusal } | Refusal {
   const t = labelText(sample);
   if (!t.ok) return t;
-  let size: number;
+  let qrSize: number;
   try {
-    size = encodeQr(sample.url).size;
+    qrSize = encodeQr(sample.url).size;
   } catch (err) {
     return { ok: false, code: 'invalid_label', reason: (err as Error).message };
   }
-  const insets = format === 'pdf' ? sheetPlan(layout).insets : singleInsets(layout);
-  const r = planLabel({ label: layout.label, insets, dpi, qrSize: size, text: t.text });
-  return r.ok ? { ok: true } : r;
+  const memo = new Map<string, boolean | Refusal>();
+  const plan = (l: Layout, d: Dpi): true | Refusal => {
+    const key = `${l.id} ${d}`;
+    let r = memo.get(key);
+    if (r === undefined) {
+      const insets = format === 'pdf' ? sheetPlan(l).insets : singleInsets(l);
+      const p = planLabel({ label: l.label, insets, dpi: d, qrSize, text: t.text });
+      r = p.ok ? true : p;
+      memo.set(key, r);
+    }
+    return r as true | Refusal;
+  };
+  const check = (layout: Layout, dpi: Dpi): { ok: true } | Refusal => {
+    const r = plan(layout, dpi);
+    if (r === true) return { ok: true };
+    if (!r.facts) return r;
+    const finer = DPIS.find((d) => d > dpi && plan(layout, d) === true) ?? null;
+    const others = LAYOUTS.filter(
+      (l) => l.kind === layout.kind && l.id !== layout.id && plan(l, dpi) === true,
+    );
+    const name = (l: Layout) => `${fmtMm(l.label.widthMm)} × ${fmtMm(l.label.heightMm)} mm (${l.id})`;
+    const en: string[] = [];
+    const vi: string[] = [];
+    if (finer) {
+      en.push(`a ${finer}-dpi printer`);
+      vi.push(`máy in ${finer} dpi`);
+    }
+    if (others.length > 0) {
+      en.push(`the ${others.map(name).join(' or the ')} ${layout.kind === 'roll' ? 'roll' : 'sheet'}`);
+      vi.push(
+        `${layout.kind === 'roll' ? 'cuộn nhãn' : 'tờ nhãn'} ${others.map((l) => vn(name(l))).join(' hoặc ')}`,
+      );
+    }
+    const advice =
+      en.length > 0
+        ? { en: `It fits with ${en.join(', or ')}.`, vi: `Nhãn sẽ vừa với ${vi.join(', hoặc ')}.` }
+        : { en: 'Choose a larger label.', vi: 'Hãy chọn nhãn lớn hơn.' };
+    return {
+      ...r,
+      reason: `${r.facts.en} ${advice.en}`,
+      reasonVi: `${r.facts.vi} ${advice.vi}`,
+      alternatives: { dpi: finer, layouts: others.map((l) => l.id) },
+    };
+  };
+  return { ok: true, check };
 }
+
+const fmtMm = (n: number) => n.toFixed(1).replace(/\.0$/, '');
 
 /** Media type of a job's output: one PNG or SVG, several in a ZIP, or a PDF. */
 export function mediaTypeOf(format: LabelFormat, count: number): string {

@@ -23,6 +23,10 @@ export interface Refusal {
   reason: string;
   /** The same in Vietnamese, shown first (the labels a producer prints are refused in their language). */
   reasonVi?: string;
+  /** The reason without its advice (what the code needs, what the label is), for a caller to advise better. */
+  facts?: { en: string; vi: string };
+  /** What would fit instead: this layout at a finer printer, or other presets at this resolution. */
+  alternatives?: { dpi: number | null; layouts: string[] };
 }
 
 /** Thrown by the renderers when a label cannot be drawn (the caller checks with `checkFit` first). */

@@ -1,12 +1,22 @@
 import { PassThrough } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Config } from '../../config.ts';
-import { writeLabels } from '../../labels/index.ts';
+import { encodeQr, layoutFits, writeLabels } from '../../labels/index.ts';
+import { AppError } from '../../errors.ts';
 import { currentUser } from '../../plugins/auth.ts';
-import { bearer, errors } from '../route-helpers.ts';
+import { bearer, errors, named } from '../route-helpers.ts';
 import labelJobs from './jobs.ts';
-import { prepareLabels, printableBatch } from './prepare.ts';
-import { LabelsFile, LabelsParams, LabelsQuery, MAX_JOB_LABELS, MAX_LABELS, PRINTERS } from './schemas.ts';
+import { prepareLabels, printableBatch, sampleLabel } from './prepare.ts';
+import {
+  LabelLayouts,
+  LabelLayoutsQuery,
+  LabelsFile,
+  LabelsParams,
+  LabelsQuery,
+  MAX_JOB_LABELS,
+  MAX_LABELS,
+  PRINTERS,
+} from './schemas.ts';
 
 /**
  * Print-ready labels of a batch's codes (issue 5): `GET /api/v1/batches/{id}/labels`.
@@ -88,6 +98,53 @@ const labels: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
         .header('x-label-count', String(run.count));
       if (run.pages !== null) reply.header('x-label-pages', String(run.pages));
       return reply.send(out);
+    },
+  );
+
+  app.get(
+    '/api/v1/batches/:id/label-layouts',
+    {
+      config: { access: PRINTERS },
+      schema: {
+        tags: ['labels'],
+        operationId: 'getBatchLabelLayouts',
+        summary: 'Which label layouts this batch’s codes fit, at which printer resolution',
+        description:
+          'Every preset layout with `fits`, the resolutions (203, 300, 600 dpi) at which the batch’s code and text ' +
+          'fit it, and `refused`, the others, each with the reason in Vietnamese and English and the alternatives. ' +
+          'A GS1 Digital Link unit code is a version-9 or -10 QR: with 4-module quiet zones and 0.5 mm modules it ' +
+          'needs 30.5–32.5 mm, so at 203 dpi the 30 mm-tall rolls do not fit (the 50×40 roll does), and they do at 300 dpi. ' +
+          'Same people and 409 refusals as the labels.',
+        security: bearer,
+        params: LabelsParams,
+        querystring: LabelLayoutsQuery,
+        response: { 200: named(LabelLayouts), ...errors(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => {
+      const batch = await printableBatch(app.db, currentUser(request), request.params.id);
+      const sample = await sampleLabel(app.db, batch);
+      const result = layoutFits(request.query.format ?? 'pdf', sample);
+      if (!result.ok) throw new AppError('bad_request', result.reason, { reason: result.code });
+      return {
+        sample: { url: sample.url, qrVersion: encodeQr(sample.url).version },
+        layouts: result.layouts.map(({ layout, fits, refused }) => ({
+          id: layout.id,
+          kind: layout.kind,
+          title: layout.title,
+          widthMm: layout.label.widthMm,
+          heightMm: layout.label.heightMm,
+          defaultDpi: layout.defaultDpi,
+          fits,
+          refused: refused.map(({ dpi, refusal }) => ({
+            dpi,
+            reason: refusal.code,
+            detailVi: refusal.reasonVi ?? refusal.reason,
+            detail: refusal.reason,
+            alternatives: refusal.alternatives ?? { dpi: null, layouts: [] },
+          })),
+        })),
+      };
     },
   );
 };

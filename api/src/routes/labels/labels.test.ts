@@ -216,6 +216,78 @@ describe('GET /api/v1/batches/{id}/labels', () => {
     expect(roll.statusCode).toBe(422);
   });
 
+  it.each(['roll-50x30', 'roll-40x30', 'roll-35x22'])(
+    'refuses %s at 203 dpi in Vietnamese and English: the QR needs 30.5 mm; a 300-dpi printer or the 50×40 roll',
+    async (layout) => {
+      const b = await issuedBatch(1);
+      const res = await labels(
+        b,
+        b.producer.authorization,
+        `?codes=units&format=pdf&layout=${layout}&dpi=203`,
+      );
+      expect(res.statusCode).toBe(422);
+      const p = res.json();
+      expect(p).toMatchObject({
+        code: 'label_does_not_fit',
+        reason: 'qr_does_not_fit',
+        alternatives: { dpi: 300, layouts: ['roll-50x40'] },
+      });
+      expect(p.detailVi).toMatch(
+        /^Mã này là QR phiên bản (9|10) \((53|57) mô-đun, (61|65) mô-đun kể cả vùng trống\)/,
+      );
+      expect(p.detailVi).toMatch(/mỗi mô-đun ít nhất 4 điểm in \(0,50 mm\), nên mã QR cần (30,5|32,5) mm/);
+      expect(p.detailVi).toMatch(
+        /Nhãn sẽ vừa với máy in 300 dpi, hoặc cuộn nhãn 50 × 40 mm \(roll-50x40\)\.$/,
+      );
+      expect(p.detail).toMatch(/^This code is a version-(9|10) QR/);
+      expect(p.detail).toMatch(/a module is at least 4 dots \(0\.50 mm\), so the QR needs (30\.5|32\.5) mm/);
+      expect(p.detail).toMatch(/It fits with a 300-dpi printer, or the 50 × 40 mm \(roll-50x40\) roll\.$/);
+      // And at 300 dpi it prints.
+      const ok = await labels(
+        b,
+        b.producer.authorization,
+        `?codes=units&format=pdf&layout=${layout}&dpi=300`,
+      );
+      expect(ok.statusCode).toBe(200);
+    },
+  );
+
+  it('lists which layouts fit at which dpi for the batch, before printing', async () => {
+    const b = await issuedBatch(1);
+    const res = await t.app.inject({
+      url: `/api/v1/batches/${b.batchId}/label-layouts`,
+      headers: { authorization: b.producer.authorization },
+    });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(b.unitUrls).toContain(body.sample.url);
+    expect(body.sample.qrVersion).toBeLessThanOrEqual(10);
+    const byId = Object.fromEntries(body.layouts.map((l: { id: string }) => [l.id, l]));
+    expect(byId['roll-50x40'].fits).toEqual([203, 300, 600]);
+    for (const id of ['roll-50x30', 'roll-40x30', 'roll-35x22']) {
+      expect(byId[id].fits, id).toEqual([300, 600]);
+      expect(byId[id].refused).toHaveLength(1);
+      expect(byId[id].refused[0]).toMatchObject({
+        dpi: 203,
+        reason: 'qr_does_not_fit',
+        alternatives: { dpi: 300, layouts: ['roll-50x40'] },
+      });
+      expect(byId[id].refused[0].detailVi).toMatch(/^Mã này là QR phiên bản/);
+    }
+    const other = await issuedBatch(0);
+    const hidden = await t.app.inject({
+      url: `/api/v1/batches/${b.batchId}/label-layouts`,
+      headers: { authorization: other.producer.authorization },
+    });
+    expect(hidden.statusCode).toBe(404);
+    const none = await makeCertifiedBatch(t.app.db);
+    const empty = await t.app.inject({
+      url: `/api/v1/batches/${none.batchId}/label-layouts`,
+      headers: { authorization: admin.authorization },
+    });
+    expect(empty.json()).toMatchObject({ code: 'no_codes_to_print' });
+  });
+
   it('400 for an unknown layout, a dpi that is not a printer’s, unknown parameters, mixed choices', async () => {
     const b = await issuedBatch(1);
     for (const q of [

@@ -164,17 +164,7 @@ export async function prepareLabels(
     params.to = to;
   }
 
-  const text = await labelTextOf(db, batch.productId);
-  const toLabel = (c: PrintableCode): LabelData => ({
-    url: c.url,
-    productName: text?.productName ?? '',
-    producerName: text?.producerName ?? '',
-    lot: batch.lot,
-    producedOn: batch.producedOn,
-    bestBefore: batch.bestBefore,
-    stars,
-    domain: new URL(c.origin).host,
-  });
+  const toLabel = labelDataOf(batch, await labelTextOf(db, batch.productId), stars);
 
   // Unit URLs of a batch differ only in their random serial and signature: one stands for all.
   const fit = checkLabel(layout, format, dpi, toLabel(sample));
@@ -182,6 +172,7 @@ export async function prepareLabels(
     throw new AppError(fit.code === 'invalid_label' ? 'bad_request' : 'label_does_not_fit', fit.reason, {
       reason: fit.code,
       ...(fit.reasonVi ? { detailVi: fit.reasonVi } : {}),
+      ...(fit.alternatives ? { alternatives: fit.alternatives } : {}),
     });
   }
 
@@ -213,12 +204,45 @@ export async function prepareLabels(
       ...(q.mono ? { mono: true } : {}),
       ...(q.guides ? { guides: true } : {}),
       ...(q.start ? { startCell: q.start - 1 } : {}),
-      title: `Nhãn OCOP — ${text?.productName ?? ''} — lô ${batch.lot}`,
+      title: `Nhãn OCOP — ${toLabel(sample).productName} — lô ${batch.lot}`,
       name: (d, i) =>
         `${batch.lot}-${which === 'batch' ? `lo-${i + 1}` : (serialOf(d.url) ?? i + 1)}.${format}`,
       ...extra,
     }),
   };
+}
+
+/** A batch's labels, code by code: everything but the URL is the batch's. */
+function labelDataOf(
+  batch: BatchForCodes,
+  text: { productName: string; producerName: string } | undefined,
+  stars: 3 | 4 | 5,
+): (c: PrintableCode) => LabelData {
+  return (c) => ({
+    url: c.url,
+    productName: text?.productName ?? '',
+    producerName: text?.producerName ?? '',
+    lot: batch.lot,
+    producedOn: batch.producedOn,
+    bestBefore: batch.bestBefore,
+    stars,
+    domain: new URL(c.origin).host,
+  });
+}
+
+/**
+ * The label that stands for the batch's labels when asking what fits: its first unit code (the
+ * longest URL), or its batch code. @throws AppError 409 while it cannot be printed or has no code.
+ */
+export async function sampleLabel(db: Kysely<Database>, batch: BatchForCodes): Promise<LabelData> {
+  const stars = await assertPrintable(db, batch);
+  const unit = await unitCodes(db, batch.id, 1, 1).next();
+  const batchCode = unit.done ? await findBatchCode(db, batch.id) : undefined;
+  const code: PrintableCode | undefined = unit.done
+    ? batchCode && { url: batchCode.url, origin: batchCode.origin, serial: null }
+    : unit.value;
+  if (!code) throw new AppError('no_codes_to_print', 'This batch has no code yet: issue its codes first.');
+  return labelDataOf(batch, await labelTextOf(db, batch.productId), stars)(code);
 }
 
 /** The serial (GS1 AI 21) of a unit code URL, for file names. */

@@ -129,3 +129,56 @@ export const LabelJob = Type.Object(
   { $id: 'LabelJob', additionalProperties: false },
 );
 export type LabelJob = Static<typeof LabelJob>;
+
+export const LabelLayoutsQuery = Type.Object(
+  {
+    format: Type.Optional(
+      StringEnum(FORMATS, {
+        description: 'the output to check (PDF sheets keep their cells off the paper edge); default pdf',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const LabelRefusal = Type.Object(
+  {
+    dpi: Type.Integer(),
+    reason: Type.String({ description: 'qr_does_not_fit or text_does_not_fit' }),
+    detailVi: Type.String(),
+    detail: Type.String(),
+    alternatives: Type.Object({
+      dpi: Nullable(Type.Integer({ description: 'the lowest finer resolution at which this layout fits' })),
+      layouts: Type.Array(Type.String(), {
+        description: 'presets of the same kind that fit at this resolution',
+      }),
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const LabelLayouts = Type.Object(
+  {
+    sample: Type.Object({
+      url: Type.String({ description: 'the code the check used: the first unit code, or the batch code' }),
+      qrVersion: Type.Integer({ description: 'QR version of that code at error correction M' }),
+    }),
+    layouts: Type.Array(
+      Type.Object(
+        {
+          id: Type.String(),
+          kind: StringEnum(['sheet', 'roll'] as const),
+          title: Type.String(),
+          widthMm: Type.Number(),
+          heightMm: Type.Number(),
+          defaultDpi: Type.Integer(),
+          fits: Type.Array(Type.Integer(), { description: 'the printer resolutions (dpi) at which it fits' }),
+          refused: Type.Array(LabelRefusal, { description: 'the others, each with why and what would fit' }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { $id: 'LabelLayouts', additionalProperties: false },
+);
+export type LabelLayouts = Static<typeof LabelLayouts>;
