@@ -357,16 +357,17 @@ export async function signalList(db: Kysely<Database>, scope: Scope, limit: numb
     units: number | null;
     case_id: string | null;
   }>`
-    with candidates as (
+    with candidates as materialized (
       -- A cheap first pass (no distinct counts, no sort): the codes that can show a signal at all.
       -- Many devices or areas take at least that many scans; batch codes have no /21/ serial.
+      -- Materialized: computed once (inlined, each parallel worker of PostgreSQL recomputed it).
       select s.path from scans s
       where s.scanned_at > ${window} and s.signed
       group by s.path
       having count(*) >= ${Math.min(CLONE_DEVICE_THRESHOLD, CLONE_AREA_THRESHOLD)}
         or bool_or(s.verdict = 'suspected_copy') or position('/21/' in s.path) = 0
     ),
-    recent as (
+    recent as materialized (
       select s.path, count(*)::int as scans,
         count(distinct s.device_hash)::int as devices,
         count(distinct s.area)::int as areas,
