@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { benchIssuance, formatIssuanceBench } from './issuance.ts';
 import { benchSite, formatSiteBench } from './site.ts';
 import { benchVerify, formatVerifyBench } from './verify.ts';
+import { benchScale, formatScaleBench } from './scale.ts';
 
 interface Step {
   name: string;
@@ -37,6 +38,8 @@ const steps: Step[] = [
   },
   { name: 'issuance', run: async () => formatIssuanceBench(await benchIssuance()) },
   { name: 'site', run: async () => formatSiteBench(await benchSite()) },
+  // Query cost at 1×, 10× and 100× the demo data (issue 9 point 5, docs/scale.md).
+  { name: 'scale', run: async () => formatScaleBench(await benchScale()) },
 ];
 
 async function main(): Promise<void> {
