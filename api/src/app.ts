@@ -11,6 +11,7 @@ import { secretsPlugin } from './plugins/secrets.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { openapiPlugin } from './plugins/openapi.ts';
 import { idempotencyPlugin, type IdempotencyOptions } from './plugins/idempotency.ts';
+import { enumerationPlugin } from './plugins/enumeration.ts';
 import rateLimit from '@fastify/rate-limit';
 import health from './routes/health/index.ts';
 import auth from './routes/auth/index.ts';
@@ -105,6 +106,8 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
   await app.register(authPlugin, { config });
   await app.register(openapiPlugin, { config });
   await app.register(idempotencyPlugin, opts.idempotency ?? {});
+  // Serial enumeration against the verification (L02): counted from its answers, alerts async.
+  await app.register(enumerationPlugin, { config });
   // Code-signing keys (issue 4): the first start creates one.
   await app.register(keysPlugin);
 

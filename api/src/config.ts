@@ -37,6 +37,10 @@ export interface Config {
   dbQueryTimeoutMs: number;
   /** Unit codes one producer may issue in a Vietnam day (reliability.md A08). */
   issuanceDailyQuota: number;
+  /** Sliding window, seconds, in which forged or unknown verifications are counted per client (L02). */
+  enumerationWindowSeconds: number;
+  /** Misses of one client in one window above which `enumeration_suspected` is raised. */
+  enumerationThreshold: number;
   /** Where background label jobs write their files (routes/labels/jobs.ts). */
   labelJobsDir: string;
 }
@@ -106,6 +110,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dbStatementTimeoutMs: int('DB_STATEMENT_TIMEOUT_MS', env.DB_STATEMENT_TIMEOUT_MS, 10_000, 0, 3_600_000),
     dbQueryTimeoutMs: 0,
     issuanceDailyQuota: int('ISSUANCE_DAILY_QUOTA', env.ISSUANCE_DAILY_QUOTA, 1_000_000, 1, 1_000_000_000),
+    enumerationWindowSeconds: int(
+      'ENUMERATION_WINDOW_SECONDS',
+      env.ENUMERATION_WINDOW_SECONDS,
+      600,
+      10,
+      86_400,
+    ),
+    enumerationThreshold: int('ENUMERATION_THRESHOLD', env.ENUMERATION_THRESHOLD, 100, 1, 1_000_000),
     labelJobsDir: resolve(env.LABEL_JOBS_DIR || join(tmpdir(), 'ocop-label-jobs')),
   };
   // The client waits a little longer than the server, so a slow query is cancelled by the server
@@ -147,6 +159,8 @@ export function testConfig(overrides: Partial<Config> = {}): Readonly<Config> {
     dbStatementTimeoutMs: 10_000,
     dbQueryTimeoutMs: 12_000,
     issuanceDailyQuota: 1_000_000,
+    enumerationWindowSeconds: 600,
+    enumerationThreshold: 100,
     labelJobsDir: join(tmpdir(), 'ocop-label-jobs-test'),
     ...overrides,
   });

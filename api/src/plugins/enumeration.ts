@@ -1,0 +1,54 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Config } from '../config.ts';
+import { recordAlert } from '../security/alerts.ts';
+import { clientKeyer, EnumerationWatch, MISS_VERDICTS, verdictOf } from '../security/enumeration.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    enumerationWatch: EnumerationWatch;
+  }
+}
+
+const VERIFY_URL = '/api/v1/verify';
+
+/**
+ * Watches the answers of `POST /api/v1/verify` for serial enumeration (reliability.md L02; see
+ * security/enumeration.ts): reads the verdict from the serialized answer, counts misses per
+ * keyed client hash, and writes `enumeration_suspected` alerts to `security_alerts` in the
+ * background. The route itself is untouched.
+ */
+export const enumerationPlugin = fp(
+  async (app: FastifyInstance, opts: { config: Readonly<Config> }) => {
+    const keyOf = clientKeyer(app.secrets.keyEncryptionKey);
+    const watch = new EnumerationWatch({
+      windowMs: opts.config.enumerationWindowSeconds * 1000,
+      threshold: opts.config.enumerationThreshold,
+      flush: async (alerts) => {
+        for (const a of alerts) {
+          await recordAlert(app.db, {
+            kind: 'enumeration_suspected',
+            subject: a.clientKey,
+            windowStart: a.windowStart,
+            count: a.misses,
+            details: { misses: a.misses, windowSeconds: a.windowSeconds, threshold: a.threshold },
+          });
+          app.log.warn({ client: a.clientKey, misses: a.misses }, 'enumeration suspected');
+        }
+      },
+      onFlushError: (err) => app.log.error({ err }, 'enumeration alert not recorded'),
+    });
+    app.decorate('enumerationWatch', watch);
+
+    app.addHook('onSend', (request, reply, payload, done) => {
+      if (reply.statusCode === 200 && request.routeOptions.url === VERIFY_URL && request.method === 'POST') {
+        const verdict = verdictOf(payload);
+        if (verdict !== null && MISS_VERDICTS.has(verdict))
+          watch.noteVerifyOutcome(keyOf(request.ip), verdict);
+      }
+      done(null, payload);
+    });
+    app.addHook('onClose', async () => watch.drain());
+  },
+  { name: 'enumeration', dependencies: ['db', 'secrets'] },
+);
