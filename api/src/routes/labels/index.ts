@@ -36,6 +36,8 @@ import {
  *   fast as a job would make it, without polling. A job (jobs.ts) is for more than that, or for a
  *   file to keep and download again: above 10,000 the 422 points to it.
  */
+const fitsCache = new Map<string, ReturnType<typeof layoutFits>>();
+
 const labels: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (app, opts) => {
   await app.register(labelJobs, { dir: opts.config.labelJobsDir });
   app.get(
@@ -124,7 +126,15 @@ const labels: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
     async (request) => {
       const batch = await printableBatch(app.db, currentUser(request), request.params.id);
       const sample = await sampleLabel(app.db, batch);
-      const result = layoutFits(request.query.format ?? 'pdf', sample);
+      // ~150 ms of text fitting for 7 layouts × 3 resolutions: once per batch and format.
+      const format = request.query.format ?? 'pdf';
+      const key = `${format} ${JSON.stringify(sample)}`;
+      let result = fitsCache.get(key);
+      if (!result) {
+        result = layoutFits(format, sample);
+        if (fitsCache.size >= 100) fitsCache.clear();
+        fitsCache.set(key, result);
+      }
       if (!result.ok) throw new AppError('bad_request', result.reason, { reason: result.code });
       return {
         sample: { url: sample.url, qrVersion: encodeQr(sample.url).version },
