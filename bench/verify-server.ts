@@ -19,6 +19,7 @@ import { createTestDb } from '../test/helpers/db.ts';
 
 export interface BenchServerInfo {
   kind: 'postgres' | 'pglite';
+  pid: number;
   appUrl: string;
   bareUrl: string;
   batchCode: string;
@@ -89,6 +90,7 @@ async function main(): Promise<void> {
   const addr = (a: ReturnType<typeof app.server.address>) => (typeof a === 'object' && a ? a.port : 0);
   const info: BenchServerInfo = {
     kind: app.dbHandle.kind,
+    pid: process.pid,
     appUrl: `http://127.0.0.1:${addr(app.server.address())}`,
     bareUrl: `http://127.0.0.1:${addr(bare.server.address())}`,
     batchCode,
