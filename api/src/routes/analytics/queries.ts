@@ -368,28 +368,32 @@ export async function signalList(db: Kysely<Database>, scope: Scope, limit: numb
         or bool_or(s.verdict = 'suspected_copy') or position('/21/' in s.path) = 0
     ),
     recent as materialized (
-      select s.path, count(*)::int as scans,
-        count(distinct s.device_hash)::int as devices,
-        count(distinct s.area)::int as areas,
-        count(*) filter (where s.verdict = 'suspected_copy')::int as copies,
-        max(s.scanned_at) as last_at,
-        mode() within group (order by s.area) as top_area
-      from scans s
-      where s.path in (select path from candidates) and s.scanned_at > ${window} and s.signed
-      group by s.path
+      -- With its code: scans and codes share their shards on Citus, so this all runs on the
+      -- workers, and the rest below joins only the registry, on the coordinator (docs/scale.md).
+      select a.*, c.kind, c.batch_id from (
+        select s.path, count(*)::int as scans,
+          count(distinct s.device_hash)::int as devices,
+          count(distinct s.area)::int as areas,
+          count(*) filter (where s.verdict = 'suspected_copy')::int as copies,
+          max(s.scanned_at) as last_at,
+          mode() within group (order by s.area) as top_area
+        from scans s
+        where s.path in (select path from candidates) and s.scanned_at > ${window} and s.signed
+        group by s.path
+      ) a left join codes c on c.path = a.path
     )
-    select r.*, c.kind, b.id as batch_id, b.lot, p.id as product_id, p.name_vi as product_name,
-      case when c.kind = 'batch' then coalesce(nullif(${unitCodesOf}, 0), floor(b.quantity))::int end as units,
+    select r.path, r.scans, r.devices, r.areas, r.copies, r.last_at, r.top_area, r.kind,
+      b.id as batch_id, b.lot, p.id as product_id, p.name_vi as product_name,
+      case when r.kind = 'batch' then coalesce(nullif(${unitCodesOf}, 0), floor(b.quantity))::int end as units,
       k.id as case_id
     from recent r
-    left join codes c on c.path = r.path
-    left join batches b on b.id = c.batch_id
+    left join batches b on b.id = r.batch_id
     left join products p on p.id = b.product_id
     left join producers pr on pr.id = p.producer_id
     left join cases k on k.code_path = r.path and k.status <> 'closed'
     where (r.copies > 0
-      or (coalesce(c.kind, 'unit') = 'unit' and (r.devices >= ${CLONE_DEVICE_THRESHOLD} or r.areas >= ${CLONE_AREA_THRESHOLD}))
-      or (c.kind = 'batch' and r.scans > coalesce(nullif(${unitCodesOf}, 0), floor(b.quantity)) * ${BATCH_SCANS_PER_UNIT}))
+      or (coalesce(r.kind, 'unit') = 'unit' and (r.devices >= ${CLONE_DEVICE_THRESHOLD} or r.areas >= ${CLONE_AREA_THRESHOLD}))
+      or (r.kind = 'batch' and r.scans > coalesce(nullif(${unitCodesOf}, 0), floor(b.quantity)) * ${BATCH_SCANS_PER_UNIT}))
       and ${scope.kind === 'all' ? sql<SqlBool>`true` : sql<SqlBool>`p.id is not null and ${productScopeSql(scope)}`}
     order by (k.id is null) desc, r.devices desc, r.areas desc, r.scans desc, r.path
     limit ${limit}`.execute(db);
