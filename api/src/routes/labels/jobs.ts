@@ -1,5 +1,4 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { FastifyBaseLogger } from 'fastify';
@@ -216,7 +215,10 @@ export class LabelJobRunner {
       if (!batch) throw new AppError('not_found', `The batch ${job.batch_id} is gone.`);
       const run = await prepareJob(this.db, batch, job.params);
       await mkdir(this.dir, { recursive: true });
-      const out = createWriteStream(part);
+      // Opened before the first label, so a folder that cannot be written fails the job here.
+      const out = (await open(part, 'w')).createWriteStream();
+      // Write errors (a full disk) reach the renderer through the stream and `finished`.
+      out.on('error', () => undefined);
       await writeLabels(run.data(), run.writeOptions({ signal: abort.signal, onProgress: progress }), out);
       await finished(out);
       await chain;
@@ -384,9 +386,9 @@ const labelJobs: FastifyPluginAsyncTypebox<{ dir: string }> = async (app, opts) 
           },
         );
       }
-      const file = runner.fileOf(job.id);
+      let file: FileHandle;
       try {
-        await stat(file);
+        file = await open(runner.fileOf(job.id), 'r');
       } catch {
         throw new AppError(
           'label_job_file_gone',
@@ -399,7 +401,7 @@ const labelJobs: FastifyPluginAsyncTypebox<{ dir: string }> = async (app, opts) 
         .header('content-length', String(job.bytes))
         .header('cache-control', 'no-store')
         .header('x-label-count', String(job.total));
-      return reply.send(createReadStream(file));
+      return reply.send(file.createReadStream());
     },
   );
 
