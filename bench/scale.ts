@@ -9,13 +9,15 @@
  * (default 100: a realistic print run, where the demo itself issues 3), each unit code scanned
  * twice and each batch code 20 times over the last 90 days. "10×" and "100×" add 9 and 99 copies
  * of that registry (new producers, products with their own public references, certificates and
- * batches), with the same codes and scans per batch. Growth is written by INSERT … SELECT inside
- * the database (no client round trip per row), in the same database from one size to the next.
- * The registry tables keep their audit triggers, so the audit log grows as it would.
+ * batches), with the same codes and scans per batch. Each size is a database of its own, written
+ * by INSERT … SELECT inside the database (no client round trip per row). The registry tables keep
+ * their audit triggers, so the audit log grows as it would.
  *
- * The timed code, batch and producer are the demo's own (the demo producer's newest active
- * batch): their rows do not change with size, so a ratio above 1 is the cost of the rest of the
- * data. Each query runs BENCH_SCALE_RUNS times after a warm-up (median reported).
+ * The timed subjects do not change with size: a certified batch of its own with real signed codes
+ * (issued through the API: 200 unit codes, each verified once), the demo producer, the demo
+ * officer. So a ratio above 1 is the cost of the rest of the data. Each query runs
+ * BENCH_SCALE_RUNS times (a third of that for office aggregates) after a warm-up, round robin over
+ * the sizes so that load on the shared machine falls on every size alike; medians are reported.
  *
  *   npx tsx bench/scale.ts                                    # PGlite in memory
  *   DATABASE_URL=postgres://… npx tsx bench/scale.ts          # a fresh database, dropped after
@@ -95,17 +97,6 @@ const median = (xs: number[]) => {
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
-
-async function time(q: ScaleQuery, runs: number): Promise<number> {
-  await q.run();
-  const out: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await q.run();
-    out.push(performance.now() - t0);
-  }
-  return median(out);
-}
 
 async function exec(db: Kysely<Database>, text: string): Promise<void> {
   await sql.raw(text).execute(db);
@@ -279,13 +270,21 @@ async function explain(db: Kysely<Database>, text: string): Promise<string[]> {
   return [...new Set(scanNodes(plan))];
 }
 
-export async function benchScale(
-  opts: { sizes?: number[]; units?: number; runs?: number; log?: (s: string) => void } = {},
-): Promise<ScaleBenchResult> {
-  const sizes = opts.sizes ?? (process.env.BENCH_SCALE_SIZES ?? '1,10,100').split(',').map(Number);
-  const units = opts.units ?? Number(process.env.BENCH_SCALE_UNITS ?? 100);
-  const runs = opts.runs ?? Number(process.env.BENCH_SCALE_RUNS ?? 15);
-  const log = opts.log ?? ((s: string) => process.stderr.write(`${s}\n`));
+interface Size {
+  factor: number;
+  handle: TestDb;
+  close(): Promise<void>;
+  seedSeconds: number;
+  queries: ScaleQuery[];
+  /** The statements behind the queries, for EXPLAIN. */
+  planned: [string, string][];
+}
+
+/**
+ * One database at `factor` × the demo: the demo registry with codes and scans, `factor - 1`
+ * copies of it, and the verified subject batch with real signed codes; the timed queries on it.
+ */
+async function prepareSize(factor: number, units: number, log: (s: string) => void): Promise<Size> {
   const handle: TestDb = await createTestDb();
   const db = handle.db;
   const app = await buildApp(testConfig({ publicBaseUrl: ORIGIN }), {
@@ -293,10 +292,20 @@ export async function benchScale(
     // The bench is one client sending many verifications: no per-client limit.
     limits: { verifyRateLimit: { max: 1_000_000_000, timeWindow: 60_000 } },
   });
+  const close = async () => {
+    await app.close();
+    if (process.env.BENCH_SCALE_KEEP && handle.url) {
+      // For EXPLAIN ANALYZE by hand afterwards (drop it when done).
+      log(`kept ${handle.url}`);
+      await handle.close();
+    } else {
+      await handle.drop();
+    }
+  };
   try {
     await app.ready();
     const today = todayInVietnam(new Date());
-    let t0 = performance.now();
+    const t0 = performance.now();
     await seedDemo(db, { hashPassword: async () => 'scale-bench-no-login', today });
     await exec(
       db,
@@ -306,9 +315,11 @@ export async function benchScale(
     await exec(db, `create table scale_demo_producers as select id from producers`);
     await exec(db, `create table scale_gen (batch_id uuid primary key, gen int not null)`);
     await exec(db, `insert into scale_gen (batch_id, gen) select id, 0 from batches`);
-    await addCodes(db, 0, units);
-    await addScans(db, 0);
-
+    if (factor > 1) await addGenerations(db, 1, factor - 1);
+    for (let gen = 0; gen < factor; gen++) {
+      await addCodes(db, gen, units);
+      await addScans(db, gen);
+    }
     // The verified subject: a certified batch of its own (never copied), with real signed codes
     // issued through the API and the same scans per code as every other batch.
     const subject = await makeCertifiedBatch(db, { quantity: 1000 });
@@ -323,7 +334,8 @@ export async function benchScale(
     const codes = issued.json<{ batchCode: { url: string; path: string }; units: { urls: string[] } }>();
     await exec(db, `insert into scale_gen (batch_id, gen) values ('${subject.batchId}', -1)`);
     await addScans(db, -1);
-    await exec(db, 'analyze');
+    await exec(db, 'vacuum analyze');
+    const seedSeconds = (performance.now() - t0) / 1000;
     const unitUrls = codes.units.urls;
     const unitPath = new URL(unitUrls[0]!).pathname;
     let nextUnit = 0;
@@ -429,35 +441,7 @@ export async function benchScale(
       },
     ];
 
-    const results: SizeResult[] = [];
-    let generated = 1;
-    for (const factor of sizes) {
-      if (factor > generated) {
-        t0 = performance.now();
-        await addGenerations(db, generated, factor - 1);
-        for (let gen = generated; gen < factor; gen++) {
-          await addCodes(db, gen, units);
-          await addScans(db, gen);
-        }
-        await exec(db, 'analyze');
-        generated = factor;
-      }
-      const seedSeconds = (performance.now() - t0) / 1000;
-      const stats = await tableStats(db);
-      log(
-        `${factor}×: seeded in ${seedSeconds.toFixed(1)} s; ${stats.rows.batches} batches, ${stats.rows.codes} codes, ${stats.rows.scans} scans`,
-      );
-      const ms: Record<string, number> = {};
-      // A first pass warms the caches, the JIT and the prepared statements (discarded).
-      if (results.length === 0) for (const q of queries) await q.run();
-      for (const q of queries) {
-        ms[q.name] = await time(q, q.heavy ? Math.max(3, Math.ceil(runs / 3)) : runs);
-        log(`  ${q.name}: ${ms[q.name]!.toFixed(2)} ms`);
-      }
-      results.push({ factor, seedSeconds, ...stats, ms });
-    }
-
-    // Plans at the largest size, of the statements behind the queries above (same SQL shapes).
+    // The statements behind the queries above (same SQL shapes), for EXPLAIN.
     const lit = (v: string) => `'${v.replace(/'/g, "''")}'`;
     const planned: [string, string][] = [
       [
@@ -483,7 +467,7 @@ export async function benchScale(
       ],
       [
         'codes of a revoked key (snapshot)',
-        `select regexp_replace(path, '/21/[^/]+$', '') from codes where kid = ${lit(KID)} group by 1 having bool_and(issued_at < now())`,
+        `select left(path, length(path) - length(serial) - 4) from codes where kid = ${lit(KID)} group by 1 having bool_and(issued_at < now())`,
       ],
       [
         'unit codes of a batch (units)',
@@ -494,24 +478,70 @@ export async function benchScale(
         `select count(*) from scans s where s.scanned_at > now() - interval '30 days'`,
       ],
     ];
+    return { factor, handle, close, seedSeconds, queries, planned };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+export async function benchScale(
+  opts: { sizes?: number[]; units?: number; runs?: number; log?: (s: string) => void } = {},
+): Promise<ScaleBenchResult> {
+  const factors = opts.sizes ?? (process.env.BENCH_SCALE_SIZES ?? '1,10,100').split(',').map(Number);
+  const units = opts.units ?? Number(process.env.BENCH_SCALE_UNITS ?? 100);
+  const runs = opts.runs ?? Number(process.env.BENCH_SCALE_RUNS ?? 15);
+  const log = opts.log ?? ((s: string) => process.stderr.write(`${s}\n`));
+  const sizes: Size[] = [];
+  try {
+    for (const factor of factors) {
+      const size = await prepareSize(factor, units, log);
+      sizes.push(size);
+      const stats = await tableStats(size.handle.db);
+      log(
+        `${factor}×: seeded in ${size.seedSeconds.toFixed(1)} s; ${stats.rows.batches} batches, ${stats.rows.codes} codes, ${stats.rows.scans} scans`,
+      );
+    }
+    // Round robin: each run of a query goes through every size in turn, so a moment of load on
+    // the shared machine falls on all sizes alike. A first pass warms caches, JIT and statements.
+    const samples = sizes.map(() => new Map<string, number[]>());
+    const names = sizes[0]!.queries.map((q) => q.name);
+    for (const [qi, name] of names.entries()) {
+      const heavy = sizes[0]!.queries[qi]!.heavy === true;
+      for (const size of sizes) await size.queries[qi]!.run();
+      for (let i = 0; i < (heavy ? Math.max(3, Math.ceil(runs / 3)) : runs); i++) {
+        for (const [si, size] of sizes.entries()) {
+          const t = performance.now();
+          await size.queries[qi]!.run();
+          const list = samples[si]!.get(name) ?? [];
+          list.push(performance.now() - t);
+          samples[si]!.set(name, list);
+        }
+      }
+      log(
+        `  ${name}: ${sizes.map((s, si) => `${s.factor}× ${median(samples[si]!.get(name)!).toFixed(2)} ms`).join(', ')}`,
+      );
+    }
+    const results: SizeResult[] = [];
+    for (const [si, size] of sizes.entries()) {
+      const stats = await tableStats(size.handle.db);
+      const ms = Object.fromEntries(names.map((n) => [n, median(samples[si]!.get(n)!)]));
+      results.push({ factor: size.factor, seedSeconds: size.seedSeconds, ...stats, ms });
+    }
+    const largest = sizes.at(-1)!;
     const plans: PlanFinding[] = [];
-    for (const [query, text] of planned) plans.push({ query, scans: await explain(db, text) });
+    for (const [query, text] of largest.planned) {
+      plans.push({ query, scans: await explain(largest.handle.db, text) });
+    }
     return {
-      kind: handle.kind,
+      kind: largest.handle.kind,
       unitsPerBatch: units,
-      queries: queries.map(({ name, what }) => ({ name, what })),
+      queries: largest.queries.map(({ name, what }) => ({ name, what })),
       sizes: results,
       plans,
     };
   } finally {
-    await app.close();
-    if (process.env.BENCH_SCALE_KEEP && handle.url) {
-      // For EXPLAIN ANALYZE by hand afterwards (drop it when done).
-      log(`kept ${handle.url}`);
-      await handle.close();
-    } else {
-      await handle.drop();
-    }
+    for (const size of sizes) await size.close();
   }
 }
 
