@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  BATCH_SCANS_PER_UNIT,
+  batchScanLimit,
   CLONE_AREA_THRESHOLD,
   CLONE_DEVICE_THRESHOLD,
   SNAPSHOT_MAX_AGE_DAYS,
@@ -373,7 +373,7 @@ describe('verifyCode: a verdict for every branch (live registry)', () => {
       failing: ['copy_batch_scans'],
       setup: async () =>
         input(batchCode.url, live(batchCode.sig, k1.kid), {
-          history: { ...QUIET, totalScans: 500 * BATCH_SCANS_PER_UNIT + 1, distinctDevices: 300 },
+          history: { ...QUIET, totalScans: batchScanLimit(500) + 1, distinctDevices: 300 },
         }),
     },
     {

@@ -49,8 +49,19 @@ export const CLONE_DEVICE_THRESHOLD = 5;
 export const CLONE_AREA_THRESHOLD = 3;
 /** The window, in days, over which devices and areas of a unit code are counted. */
 export const CLONE_WINDOW_DAYS = 30;
-/** A batch code scanned more than (units × this) times looks copied. */
-export const BATCH_SCANS_PER_UNIT = 1;
+/**
+ * A batch code looks copied when it is scanned "far more often than the batch has units" (DESIGN):
+ * shoppers scan a pack before buying it and buyers again at home, so a few scans a unit are
+ * normal; more than (units × this) are not.
+ */
+export const BATCH_SCANS_PER_UNIT = 3;
+/** …and never below this many scans, however small the batch (a batch of two jars is still scanned in shops). */
+export const BATCH_SCANS_MIN = 20;
+
+/** Scans of a batch code with `units` units beyond which it looks copied. */
+export function batchScanLimit(units: number): number {
+  return Math.max(units * BATCH_SCANS_PER_UNIT, BATCH_SCANS_MIN);
+}
 
 /** Facts of a certificate the verdict depends on. */
 export interface CertificateFacts {
@@ -710,14 +721,14 @@ function copyChecks(
     );
   } else if (units !== null && Number.isFinite(units) && units > 0) {
     const scans = Number(history.totalScans) || 0;
-    const limit = units * BATCH_SCANS_PER_UNIT;
+    const limit = batchScanLimit(units);
     checks.push(
       scans > limit
         ? fail(
             'copy_batch_scans',
             'suspected_copy',
-            `Mã lô đã được quét ${scans} lần, nhiều hơn số sản phẩm của lô (${units}): tem có thể bị sao chép.`,
-            `The batch code was scanned ${scans} times, more than the batch has units (${units}): the label may have been copied.`,
+            `Mã lô đã được quét ${scans} lần, vượt xa số sản phẩm của lô (${units}; ngưỡng ${limit} lần): tem có thể bị sao chép.`,
+            `The batch code was scanned ${scans} times, far more than the batch has units (${units}; threshold ${limit}): the label may have been copied.`,
             { evidence: { scans, units, limit } },
           )
         : check('copy_batch_scans', true, { evidence: { scans, units, limit } }),

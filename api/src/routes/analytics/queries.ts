@@ -1,7 +1,9 @@
 import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import type { Database } from '@ocop/db';
 import {
+  BATCH_SCANS_MIN,
   BATCH_SCANS_PER_UNIT,
+  batchScanLimit,
   CLONE_AREA_THRESHOLD,
   CLONE_DEVICE_THRESHOLD,
   CLONE_WINDOW_DAYS,
@@ -116,7 +118,7 @@ export function signalsOf(c: {
   const out: SignalName[] = [];
   if (c.kind !== 'batch' && c.devices >= CLONE_DEVICE_THRESHOLD) out.push('many_devices');
   if (c.kind !== 'batch' && c.areas >= CLONE_AREA_THRESHOLD) out.push('many_areas');
-  if (c.kind === 'batch' && c.units !== null && c.scans > c.units * BATCH_SCANS_PER_UNIT)
+  if (c.kind === 'batch' && c.units !== null && c.scans > batchScanLimit(c.units))
     out.push('batch_overscanned');
   if (c.maxPerHour >= BURST_PER_HOUR) out.push('burst');
   if (c.copyVerdicts > 0) out.push('verdict_suspected_copy');
@@ -393,7 +395,7 @@ export async function signalList(db: Kysely<Database>, scope: Scope, limit: numb
     left join cases k on k.code_path = r.path and k.status <> 'closed'
     where (r.copies > 0
       or (coalesce(r.kind, 'unit') = 'unit' and (r.devices >= ${CLONE_DEVICE_THRESHOLD} or r.areas >= ${CLONE_AREA_THRESHOLD}))
-      or (r.kind = 'batch' and r.scans > coalesce(nullif(${unitCodesOf}, 0), floor(b.quantity)) * ${BATCH_SCANS_PER_UNIT}))
+      or (r.kind = 'batch' and r.scans > greatest(coalesce(nullif(${unitCodesOf}, 0), floor(b.quantity)) * ${BATCH_SCANS_PER_UNIT}, ${BATCH_SCANS_MIN})))
       and ${scope.kind === 'all' ? sql<SqlBool>`true` : sql<SqlBool>`p.id is not null and ${productScopeSql(scope)}`}
     order by (k.id is null) desc, r.devices desc, r.areas desc, r.scans desc, r.path
     limit ${limit}`.execute(db);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import pg from 'pg';
+import { batchScanLimit } from '@ocop/domain';
 import { buildApp } from '../../app.ts';
 import { testConfig } from '../../config.ts';
 import { createUser } from '../../../../test/helpers/app.ts';
@@ -228,8 +229,10 @@ describe('the answer kept for a batch code', () => {
       payload: {},
     });
     const code = res.json().batchCode.url as string;
+    const limit = batchScanLimit(2);
     const verdicts = [];
-    for (let i = 0; i < 4; i++) verdicts.push((await verify({ code })).verdict);
-    expect(verdicts).toEqual(['genuine', 'genuine', 'suspected_copy', 'suspected_copy']);
+    for (let i = 0; i < limit + 2; i++) verdicts.push((await verify({ code })).verdict);
+    expect(verdicts.slice(0, limit).every((v) => v === 'genuine')).toBe(true);
+    expect(verdicts.slice(limit)).toEqual(['suspected_copy', 'suspected_copy']);
   });
 });

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox, Static } from '@fastify/type-provider-typebox';
 import {
-  BATCH_SCANS_PER_UNIT,
+  batchScanLimit,
   todayInVietnam,
   CLONE_WINDOW_DAYS,
   normaliseOrigin,
@@ -50,7 +50,7 @@ interface CachedAnswer {
   origins: readonly string[];
   day: string;
   path: string;
-  /** Scans up to which the verdict stands (the batch's units × BATCH_SCANS_PER_UNIT). */
+  /** Scans up to which the verdict stands (batchScanLimit of the batch's units). */
   limit: number;
   answer: VerifyAnswer;
 }
@@ -186,7 +186,7 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
           // Counted here after one read (a batch code can be scanned thousands of times a day).
           let total = hot.batchCounts.get(code.path);
           if (total === undefined) {
-            const limit = (rec?.units ?? 0) * BATCH_SCANS_PER_UNIT + 1;
+            const limit = batchScanLimit(rec?.units ?? 0) + 1;
             total = (await countBatchScans(app.db, code.path, limit)) + hot.scans.pendingFor(code.path);
             hot.batchCounts.set(code.path, total);
           }
@@ -281,7 +281,7 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
           origins: list,
           day,
           path: c.path,
-          limit: rec.units * BATCH_SCANS_PER_UNIT,
+          limit: batchScanLimit(rec.units),
           answer,
         });
       }

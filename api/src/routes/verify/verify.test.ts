@@ -12,6 +12,7 @@ import {
   CLONE_AREA_THRESHOLD,
   CLONE_DEVICE_THRESHOLD,
   VERDICTS,
+  batchScanLimit,
   addDays,
   codeSigningInput,
   formatCodeUrl,
@@ -222,11 +223,14 @@ describe('POST /api/v1/verify reaches every verdict', () => {
     expect(verdict).toBe('suspected_copy');
   });
 
-  it('suspected_copy: a batch code scanned more often than the batch has units', async () => {
-    const c = await issued(0, { quantity: 3, unit: 'hộp' });
+  it('suspected_copy: a batch code scanned far more often than the batch has units', async () => {
+    const c = await issued(0, { quantity: 10, unit: 'hộp' });
+    const limit = batchScanLimit(10);
+    expect(limit).toBe(30);
     const verdicts = [];
-    for (let i = 0; i < 4; i++) verdicts.push((await verify({ code: c.batchUrl })).json().verdict);
-    expect(verdicts).toEqual(['genuine', 'genuine', 'genuine', 'suspected_copy']);
+    for (let i = 0; i < limit + 2; i++) verdicts.push((await verify({ code: c.batchUrl })).json().verdict);
+    expect(verdicts.slice(0, limit).every((v) => v === 'genuine')).toBe(true);
+    expect(verdicts.slice(limit)).toEqual(['suspected_copy', 'suspected_copy']);
   });
 
   it(
