@@ -1,4 +1,4 @@
-import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { createPublicKey, randomUUID, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -65,7 +65,9 @@ interface Logger {
 
 /**
  * Hears `NOTIFY ocop_registry`: PGlite's own listener, or a dedicated PostgreSQL connection that
- * reconnects with backoff and is probed every 30 s (a silently dead link must not keep a cache).
+ * reconnects with backoff. It counts as live only once a NOTIFY sent through the app's pool has
+ * come back on it, and that round trip is repeated every 30 s (a silently dead link must not keep
+ * a cache).
  */
 export class RegistryWatch {
   #live = false;
@@ -118,8 +120,32 @@ export class RegistryWatch {
       keepAlive: true,
       application_name: 'ocop-trace registry watch',
     });
+    const probes = new Map<string, () => void>();
+    /**
+     * A NOTIFY sent the way writers send theirs (through the app's pool, committed) must come back
+     * on this connection: proves the whole path, not just that a socket is open. Behind a pooler
+     * in transaction mode (PgBouncer) LISTEN hears nothing, and then nothing is ever cached.
+     */
+    const roundTrip = async (): Promise<void> => {
+      const payload = `probe:${randomUUID()}`;
+      const heard = new Promise<void>((resolve) => probes.set(payload, resolve));
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('a NOTIFY sent through the pool was not heard')), 5_000);
+      });
+      try {
+        await Promise.race([
+          this.handle.pool!.query('select pg_notify($1, $2)', [REGISTRY_CHANNEL, payload]).then(() => heard),
+          timeout,
+        ]);
+      } finally {
+        clearTimeout(timer);
+        probes.delete(payload);
+      }
+    };
     const lost = (why: string) => {
       if (this.#client !== client) return;
+      const wasLive = this.#live;
       this.#client = null;
       this.#live = false;
       this.changed();
@@ -129,7 +155,9 @@ export class RegistryWatch {
       client.on('error', () => undefined);
       client.end().catch(() => undefined);
       if (this.#closed) return;
-      this.log.warn({ why }, 'registry watch lost; scans read the database until it is back');
+      if (wasLive || this.#backoffMs === 500) {
+        this.log.warn({ why }, 'registry watch down; scans read the database until it is back');
+      }
       this.#retry = setTimeout(() => void this.#connect(), this.#backoffMs);
       this.#retry.unref();
       this.#backoffMs = Math.min(this.#backoffMs * 2, 10_000);
@@ -137,10 +165,14 @@ export class RegistryWatch {
     this.#client = client;
     client.on('error', (err) => lost(err.message));
     client.on('end', () => lost('connection ended'));
-    client.on('notification', () => this.changed());
+    client.on('notification', (msg) => {
+      if (msg.payload?.startsWith('probe:')) probes.get(msg.payload)?.();
+      else this.changed();
+    });
     try {
       await client.connect();
       await client.query(`listen ${REGISTRY_CHANNEL}`);
+      await roundTrip();
     } catch (err) {
       lost((err as Error).message);
       return;
@@ -154,10 +186,7 @@ export class RegistryWatch {
     this.#live = true;
     this.#backoffMs = 500;
     this.#probe = setInterval(() => {
-      const timeout = new Promise((_, reject) =>
-        setTimeout(() => reject(new Error('probe timed out')), 5_000).unref(),
-      );
-      Promise.race([client.query('select 1'), timeout]).catch((err: Error) => lost(err.message));
+      roundTrip().catch((err: Error) => lost(err.message));
     }, 30_000);
     this.#probe.unref();
   }
