@@ -78,6 +78,8 @@ const MATRIX: Record<string, Access> = {
   'GET /api/v1/audit/verify': ['admin'],
   // security alerts (routes/security)
   'GET /api/v1/security/alerts': ['admin'],
+  'POST /api/v1/audit/checkpoints': ['admin'],
+  'POST /api/v1/audit/checkpoints/verify': ['admin'],
   // GS1 resolver (routes/resolver)
   'OPTIONS /01': 'public',
   'OPTIONS /01/*': 'public',

@@ -1,36 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../api/src/cli/keys.ts';
-import { createTestDb, onPostgres, type TestDb } from './helpers/db.ts';
+import { cliEnvironment } from './helpers/cli.ts';
 
 /**
  * `npm run keys -- list|rotate|revoke`: the command-line twin of the admin API, on the database the
  * configuration names (a fresh PostgreSQL database, or an embedded one in a temporary folder).
  */
-let db: TestDb | undefined;
-let dir: string;
-const saved = { ...process.env };
+let env: Awaited<ReturnType<typeof cliEnvironment>>;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'ocop-keys-cli-'));
-  process.env.DEMO_MODE = 'false';
-  process.env.KEY_ENCRYPTION_KEY = Buffer.alloc(32, 3).toString('base64');
-  process.env.AUTH_TOKEN_SECRET = Buffer.alloc(32, 4).toString('base64');
-  process.env.DATA_DIR = dir;
-  if (onPostgres) {
-    db = await createTestDb({ migrate: false });
-    process.env.DATABASE_URL = db.url;
-  } else {
-    delete process.env.DATABASE_URL;
-  }
+  env = await cliEnvironment('keys-cli', { kek: 3, auth: 4 });
 });
-afterAll(async () => {
-  process.env = saved;
-  await db?.drop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(async () => env?.restore());
 
 async function run(...args: string[]): Promise<{ code: number; out: string[] }> {
   const out: string[] = [];

@@ -146,8 +146,8 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
   // Print-ready labels of a batch's codes (issue 5).
   await app.register(labels, { config });
 
-  // Security alerts for the office (issue 8): issuance quota, enumeration.
-  await app.register(security);
+  // For the office (issue 8): security alerts (issuance quota, enumeration), audit checkpoints.
+  await app.register(security, { config });
 
   // The public site, last: its catch-all hands every path no route above claims to Astro.
   if (config.serveSite && siteBuilt()) await app.register(sitePlugin, { config });

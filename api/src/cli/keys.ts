@@ -11,9 +11,8 @@
  * whose key it does not know yet. Never prints private key material.
  */
 import { parseArgs } from 'node:util';
-import { createDb, migrateToLatest } from '@ocop/db';
 import { loadConfig } from '../config.ts';
-import { AppError } from '../errors.ts';
+import { runIfScript, withConfiguredDb } from './common.ts';
 import { ensureActiveKey, listKeys, revokeKey, rotateKeys, type KeyRecord } from '../plugins/keys.ts';
 import { resolveSecrets } from '../plugins/secrets.ts';
 
@@ -52,12 +51,7 @@ export async function main(argv: string[], out: (line: string) => void = console
   }
   const config = loadConfig();
   const { keyEncryptionKey } = resolveSecrets(config);
-  const handle = createDb({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir === 'memory' ? 'memory' : `${config.dataDir}/pglite`,
-  });
-  try {
-    await migrateToLatest(handle.db);
+  return withConfiguredDb(config, out, async (handle) => {
     await ensureActiveKey(handle.db, keyEncryptionKey);
     if (command === 'rotate') {
       const { active, retired } = await rotateKeys(handle.db, keyEncryptionKey, null);
@@ -89,23 +83,7 @@ export async function main(argv: string[], out: (line: string) => void = console
       for (const k of await listKeys(handle.db)) out(show(k));
     }
     return 0;
-  } catch (err) {
-    if (err instanceof AppError) {
-      out(`error: ${err.detail ?? err.message}`);
-      return 1;
-    }
-    throw err;
-  } finally {
-    await handle.close();
-  }
+  });
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      console.error(err instanceof Error ? err.message : err);
-      process.exit(1);
-    },
-  );
-}
+runIfScript(import.meta.url, main);

@@ -10,9 +10,10 @@
  */
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { createDb, migrateToLatest } from '@ocop/db';
+import { migrateToLatest } from '@ocop/db';
 import { hashPassword } from '../auth/passwords.ts';
 import { loadConfig } from '../config.ts';
+import { configuredDb, runIfScript } from './common.ts';
 
 const USAGE = `usage:
   npm run users -- create-admin <email> --name "<display name>"   (password from OCOP_PASSWORD or stdin, ≥ 12 characters)
@@ -42,10 +43,7 @@ export async function main(
     return values.help ? 0 : 2;
   }
   const config = loadConfig();
-  const handle = createDb({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir === 'memory' ? 'memory' : `${config.dataDir}/pglite`,
-  });
+  const handle = configuredDb(config);
   try {
     await migrateToLatest(handle.db);
     if (command === 'list') {
@@ -93,12 +91,4 @@ export async function main(
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      console.error(err instanceof Error ? err.message : err);
-      process.exit(1);
-    },
-  );
-}
+runIfScript(import.meta.url, main);

@@ -161,13 +161,21 @@ async function decryptSigner(row: KeyRow, kek: Buffer): Promise<Signer> {
   };
 }
 
+/** The active key's row, if there is one. */
+function activeKeyRow(db: Kysely<Database>): Promise<KeyRow | undefined> {
+  return db.selectFrom('signing_keys').selectAll().where('status', '=', 'active').executeTakeFirst();
+}
+
+/** The active key's signer, read and decrypted now (the command-line tools; the app caches it). */
+export async function activeSigner(db: Kysely<Database>, kek: Buffer): Promise<Signer> {
+  const active = await activeKeyRow(db);
+  if (!active) throw new Error('no active signing key');
+  return decryptSigner(active, kek);
+}
+
 /** Creates the first key when there is none; returns the active key. Safe to run concurrently. */
 export async function ensureActiveKey(db: Kysely<Database>, kek: Buffer): Promise<KeyRecord> {
-  const active = await db
-    .selectFrom('signing_keys')
-    .selectAll()
-    .where('status', '=', 'active')
-    .executeTakeFirst();
+  const active = await activeKeyRow(db);
   if (active) return toKeyRecord(active);
   const m = await newKeyMaterial(db, kek);
   const inserted = await db

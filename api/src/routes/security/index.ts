@@ -1,11 +1,23 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Config } from '../../config.ts';
+import { currentUser } from '../../plugins/auth.ts';
 import { listAlerts } from '../../security/alerts.ts';
+import { signCheckpoint, verifyCheckpoint } from '../../security/checkpoints.ts';
 import { DEFAULT_PAGE_SIZE } from '../common-schemas.ts';
 import { bearer, errors, named, pageOf } from '../route-helpers.ts';
-import { SecurityAlertPage, SecurityAlertQuery } from './schemas.ts';
+import {
+  AuditCheckpoint,
+  AuditCheckpointBody,
+  AuditCheckpointCheck,
+  SecurityAlertPage,
+  SecurityAlertQuery,
+} from './schemas.ts';
 
-/** Security alerts for the OCOP office (issue 8): daily issuance quota refusals, enumeration. */
-const security: FastifyPluginAsyncTypebox = async (app) => {
+/**
+ * For the OCOP office (issue 8): security alerts (daily issuance quota refusals, enumeration) and
+ * signed checkpoints of the audit chain (K02; security/checkpoints.ts).
+ */
+const security: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (app, opts) => {
   app.get(
     '/api/v1/security/alerts',
     {
@@ -28,6 +40,45 @@ const security: FastifyPluginAsyncTypebox = async (app) => {
       });
       return pageOf(items, total, q);
     },
+  );
+
+  app.post(
+    '/api/v1/audit/checkpoints',
+    {
+      config: { access: ['admin'] },
+      schema: {
+        tags: ['audit'],
+        operationId: 'signAuditCheckpoint',
+        summary: 'Sign the head of the audit chain (a JWS to keep off this machine)',
+        description:
+          'Refused with 409 while the chain is broken. Keep the checkpoint elsewhere; ' +
+          'POST /api/v1/audit/checkpoints/verify (or `api/src/cli/audit-checkpoint.ts verify`) tells whether the log still matches it.',
+        security: bearer,
+        response: { 201: named(AuditCheckpoint), ...errors(401, 403, 409) },
+      },
+    },
+    async (request, reply) => {
+      const signed = await signCheckpoint(app.db, await app.keys.signer(), opts.config.publicBaseUrl);
+      request.log.info({ seq: signed.seq, kid: signed.kid, by: currentUser(request).id }, 'audit checkpoint');
+      return reply.code(201).send(signed);
+    },
+  );
+
+  app.post(
+    '/api/v1/audit/checkpoints/verify',
+    {
+      config: { access: ['admin'] },
+      schema: {
+        tags: ['audit'],
+        operationId: 'verifyAuditCheckpoint',
+        summary: 'Does the audit log still match a signed checkpoint?',
+        security: bearer,
+        body: AuditCheckpointBody,
+        response: { 200: named(AuditCheckpointCheck), ...errors(400, 401, 403, 415) },
+      },
+    },
+    async (request) =>
+      verifyCheckpoint(app.db, request.body.checkpoint, await app.keys.all({ refresh: true })),
   );
 };
 
