@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { sql, type Kysely } from 'kysely';
-import type { Database } from '@ocop/db';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { withActor, type Database } from '@ocop/db';
 import { AppError } from '../errors.ts';
 
 declare module 'fastify' {
@@ -62,6 +62,26 @@ export async function recordIdempotentAnswer(
     .executeTakeFirst();
   if (!stored) throw new AppError('idempotency_in_progress');
   claim.recorded = true;
+}
+
+/**
+ * The usual create: `create` writes and returns the new id, `read` reads the answer back, both in
+ * one transaction attributed to `actorId`, which also records the answer for the request's
+ * Idempotency-Key ({@link recordIdempotentAnswer}). Returns the answer.
+ */
+export async function createRecorded<T>(
+  db: Kysely<Database>,
+  actorId: string,
+  request: FastifyRequest,
+  create: (trx: Transaction<Database>) => Promise<string>,
+  read: (trx: Transaction<Database>, id: string) => Promise<T | null | undefined>,
+): Promise<T> {
+  return withActor(db, actorId, async (trx) => {
+    const answer = await read(trx, await create(trx));
+    if (answer === null || answer === undefined) throw new Error('a created row cannot be read back');
+    await recordIdempotentAnswer(trx, request, 201, answer);
+    return answer;
+  });
 }
 
 /** A claim row that has not finished: does its lease still hold? (Pre-lease rows: a minute.) */

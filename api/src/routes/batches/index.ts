@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { compareDates, isWithin, todayInVietnam } from '@ocop/domain';
 import { withActor } from '@ocop/db';
 import { currentUser } from '../../plugins/auth.ts';
-import { recordIdempotentAnswer } from '../../plugins/idempotency.ts';
+import { createRecorded, recordIdempotentAnswer } from '../../plugins/idempotency.ts';
 import { AppError } from '../../errors.ts';
 import {
   IdParams,
@@ -140,11 +140,13 @@ const batches: FastifyPluginAsyncTypebox = async (app) => {
       }
 
       // The answer is read and recorded for Idempotency-Key in the create's own transaction.
-      const batch = await withActor(app.db, user.id, async (trx) => {
-        const created = (await getBatch(trx, { kind: 'all' }, await createBatch(trx, body, user.id)))!;
-        await recordIdempotentAnswer(trx, request, 201, created);
-        return created;
-      }).catch((err: unknown) => {
+      const batch = await createRecorded(
+        app.db,
+        user.id,
+        request,
+        (trx) => createBatch(trx, body, user.id),
+        (trx, id) => getBatch(trx, { kind: 'all' }, id),
+      ).catch((err: unknown) => {
         if (isUniqueViolation(err, 'batches_product_lot_key')) {
           throw new AppError('conflict', `A batch with lot ${body.lot} already exists for this product.`);
         }

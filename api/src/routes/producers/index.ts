@@ -3,6 +3,7 @@ import { isValidTaxCode } from '@ocop/domain';
 import { withActor, type Database } from '@ocop/db';
 import type { Kysely } from 'kysely';
 import { currentUser, type AuthUser } from '../../plugins/auth.ts';
+import { createRecorded } from '../../plugins/idempotency.ts';
 import { AppError } from '../../errors.ts';
 import {
   IdParams,
@@ -120,11 +121,14 @@ const producers: FastifyPluginAsyncTypebox = async (app) => {
         taxCode: body.taxCode,
         adminUnitId: body.adminUnitId ?? null,
       });
-      const id = await withActor(app.db, user.id, (trx) => createProducer(trx, body)).catch((err: unknown) =>
-        duplicateTaxCode(err, body.taxCode),
-      );
-      const created = await getProducer(app.db, { kind: 'all' }, id);
-      return reply.code(201).send(created!);
+      const created = await createRecorded(
+        app.db,
+        user.id,
+        request,
+        (trx) => createProducer(trx, body),
+        (trx, id) => getProducer(trx, { kind: 'all' }, id),
+      ).catch((err: unknown) => duplicateTaxCode(err, body.taxCode));
+      return reply.code(201).send(created);
     },
   );
 

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { criteriaSetOn, isValidGtin, toGtin14, todayInVietnam } from '@ocop/domain';
 import { withActor, type Database } from '@ocop/db';
 import { currentUser, type AuthUser } from '../../plugins/auth.ts';
+import { createRecorded } from '../../plugins/idempotency.ts';
 import { AppError } from '../../errors.ts';
 import {
   IdParams,
@@ -147,10 +148,14 @@ const products: FastifyPluginAsyncTypebox = async (app) => {
       }
       await checkUnit(app.db, user, body.originUnitId ?? producer.admin_unit_id, 'products');
       const g = gtin14(body.gtin) ?? null;
-      const id = await withActor(app.db, user.id, (trx) =>
-        createProduct(trx, { ...body, producerId, criteriaSetId, gtin14: g }),
+      const product = await createRecorded(
+        app.db,
+        user.id,
+        request,
+        (trx) => createProduct(trx, { ...body, producerId, criteriaSetId, gtin14: g }),
+        (trx, id) => productDetail(trx, id, today),
       ).catch((err: unknown) => duplicateGtin(err, g));
-      return reply.code(201).send((await productDetail(app.db, id, today))!);
+      return reply.code(201).send(product);
     },
   );
 

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { checkZoneCode, compareDates } from '@ocop/domain';
 import { withActor, type Database } from '@ocop/db';
 import { currentUser, type AuthUser } from '../../plugins/auth.ts';
+import { createRecorded } from '../../plugins/idempotency.ts';
 import { AppError } from '../../errors.ts';
 import {
   IdParams,
@@ -126,15 +127,19 @@ const zones: FastifyPluginAsyncTypebox = async (app) => {
       if (!check.ok) throw registryRule('zone.code', check.messageEn, check.message);
       checkDates(body.validFrom, body.validTo);
       await checkZoneInput(app.db, user, { producerId, adminUnitId: body.adminUnitId ?? null });
-      const id = await withActor(app.db, user.id, (trx) => createZone(trx, { ...body, producerId })).catch(
-        (err: unknown) => {
-          if (isUniqueViolation(err, 'raw_material_zones_code_key')) {
-            throw new AppError('conflict', `A ${body.scheme} zone with code ${body.code} already exists.`);
-          }
-          throw err;
-        },
-      );
-      return reply.code(201).send((await getZone(app.db, { kind: 'all' }, id))!);
+      const zone = await createRecorded(
+        app.db,
+        user.id,
+        request,
+        (trx) => createZone(trx, { ...body, producerId }),
+        (trx, id) => getZone(trx, { kind: 'all' }, id),
+      ).catch((err: unknown) => {
+        if (isUniqueViolation(err, 'raw_material_zones_code_key')) {
+          throw new AppError('conflict', `A ${body.scheme} zone with code ${body.code} already exists.`);
+        }
+        throw err;
+      });
+      return reply.code(201).send(zone);
     },
   );
 
