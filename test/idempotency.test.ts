@@ -19,6 +19,8 @@ import { startTcpProxy, type TcpProxy } from './faults/tcp-proxy.ts';
 
 type User = Awaited<ReturnType<typeof createUser>>;
 const LEASE = { leaseMs: 600, heartbeatMs: 150 };
+/** The statement that stores an answer (recordIdempotentAnswer), inside the create's transaction. */
+const RECORD = 'update "idempotency_keys" set "status"';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let db: TestDb;
@@ -196,7 +198,7 @@ describe.skipIf(!onPostgres)('D04: the database link drops at COMMIT (PostgreSQL
   it('a batch whose commit happened but whose answer was lost: 503, then the retry replays it', async () => {
     const body = batchBody();
     const key = `commit-cut-${Date.now()}`;
-    const cut = proxy.cutAtCommit(1);
+    const cut = proxy.cutCommitAfter(RECORD);
     const lost = await post(viaProxy, '/api/v1/batches', body, key);
     await cut;
     expect(lost.statusCode).toBe(503);
@@ -217,8 +219,8 @@ describe.skipIf(!onPostgres)('D04: the database link drops at COMMIT (PostgreSQL
         headers: { authorization: owner.authorization, 'idempotency-key': key },
         payload: { serials: 10 },
       });
-    // One chunk commits the codes, the second commit ends the job with the stored answer.
-    const cut = proxy.cutAtCommit(2);
+    // The transaction that ends the job and stores the answer commits; its answer is lost.
+    const cut = proxy.cutCommitAfter(RECORD);
     const lost = await send();
     await cut;
     expect(lost.statusCode).toBe(503);

@@ -4,8 +4,9 @@ import { createServer, connect, type Socket } from 'node:net';
  * A loopback TCP proxy in front of PostgreSQL, standing in for Toxiproxy (reliability.md D03, D04):
  * - `blackhole()` stops forwarding in both directions on every connection, open or new; the bytes
  *   wait, as on a link that went silent, and `resume()` lets them through again;
- * - `cutAtCommit(n)` lets the n-th `commit` sent from now on reach the server, drops the server's
- *   answer and then resets that connection: the transaction committed, the client never hears it.
+ * - `cutCommitAfter(marker)`: on the connection that next sends a statement containing `marker`,
+ *   the following `commit` reaches the server, the server's answer is dropped and the connection
+ *   reset: the transaction committed, the client never hears it.
  */
 export interface TcpProxy {
   port: number;
@@ -13,7 +14,7 @@ export interface TcpProxy {
   url(url: string): string;
   blackhole(): void;
   resume(): void;
-  cutAtCommit(n?: number): Promise<void>;
+  cutCommitAfter(marker: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -22,6 +23,8 @@ interface Pair {
   upstream: Socket;
   /** The server's answers are dropped (the connection is being cut). */
   cut: boolean;
+  /** This connection sent the marker: its next commit is cut. */
+  marked: boolean;
 }
 
 const COMMIT = Buffer.from('commit\0');
@@ -30,11 +33,11 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const pairs = new Set<Pair>();
   let silent = false;
   const held: (() => void)[] = [];
-  let commitCut: { left: number; done: () => void } | null = null;
+  let commitCut: { marker: Buffer; done: () => void } | null = null;
 
   const server = createServer((client) => {
     const upstream = connect(target.port, target.host);
-    const pair: Pair = { client, upstream, cut: false };
+    const pair: Pair = { client, upstream, cut: false, marked: false };
     pairs.add(pair);
     const end = () => {
       pairs.delete(pair);
@@ -47,7 +50,8 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     const relay = (from: Socket, to: Socket, toServer: boolean) => (chunk: Buffer) => {
       const send = () => {
         if (!toServer && pair.cut) return;
-        if (toServer && commitCut && chunk.includes(COMMIT) && --commitCut.left === 0) {
+        if (toServer && commitCut && !pair.marked && chunk.includes(commitCut.marker)) pair.marked = true;
+        if (toServer && commitCut && pair.marked && chunk.includes(COMMIT)) {
           const done = commitCut.done;
           commitCut = null;
           pair.cut = true;
@@ -91,9 +95,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       silent = false;
       for (const release of held.splice(0)) release();
     },
-    cutAtCommit(n = 1) {
+    cutCommitAfter(marker: string) {
       return new Promise<void>((done) => {
-        commitCut = { left: n, done };
+        commitCut = { marker: Buffer.from(marker), done };
       });
     },
     async close() {
