@@ -12,6 +12,7 @@ import {
 } from '@ocop/domain';
 import { withActor } from '@ocop/db';
 import { currentUser } from '../../plugins/auth.ts';
+import { createRecorded } from '../../plugins/idempotency.ts';
 import { AppError } from '../../errors.ts';
 import {
   IdParams,
@@ -150,26 +151,32 @@ const certificates: FastifyPluginAsyncTypebox = async (app) => {
         }
       }
 
-      const id = await withActor(app.db, user.id, (trx) =>
-        insertCertificate(trx, {
-          product_id: product.id,
-          criteria_set_id: set.id,
-          score_a: body.scoreA,
-          score_b: body.scoreB,
-          score_c: body.scoreC,
-          total_score: evaluation.total,
-          mandatory_passed: [...body.mandatoryPassed].sort(),
-          stars,
-          level,
-          authority,
-          decision_no: body.decisionNo.trim(),
-          decision_date: date,
-          round: body.round ?? null,
-          valid_from: validFrom,
-          valid_to: validTo,
-          supersedes_id: supersedesId,
-          evidence_url: body.evidenceUrl ?? null,
-        }),
+      const today = todayInVietnam(new Date());
+      const certificate = await createRecorded(
+        app.db,
+        user.id,
+        request,
+        (trx) =>
+          insertCertificate(trx, {
+            product_id: product.id,
+            criteria_set_id: set.id,
+            score_a: body.scoreA,
+            score_b: body.scoreB,
+            score_c: body.scoreC,
+            total_score: evaluation.total,
+            mandatory_passed: [...body.mandatoryPassed].sort(),
+            stars,
+            level,
+            authority,
+            decision_no: body.decisionNo.trim(),
+            decision_date: date,
+            round: body.round ?? null,
+            valid_from: validFrom,
+            valid_to: validTo,
+            supersedes_id: supersedesId,
+            evidence_url: body.evidenceUrl ?? null,
+          }),
+        (trx, id) => getCertificate(trx, id, today),
       ).catch((err: unknown) => {
         if (isUniqueViolation(err) || (err instanceof Error && /no longer active/.test(err.message))) {
           throw new AppError(
@@ -179,7 +186,7 @@ const certificates: FastifyPluginAsyncTypebox = async (app) => {
         }
         throw err;
       });
-      return reply.code(201).send((await getCertificate(app.db, id, todayInVietnam(new Date())))!);
+      return reply.code(201).send(certificate);
     },
   );
 

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { withActor } from '@ocop/db';
 import { hashPassword } from '../../auth/passwords.ts';
 import { currentUser } from '../../plugins/auth.ts';
+import { createRecorded } from '../../plugins/idempotency.ts';
 import { AppError } from '../../errors.ts';
 import {
   IdParams,
@@ -108,22 +109,27 @@ const users: FastifyPluginAsyncTypebox = async (app) => {
         throw registryRule('admin_unit.unknown', `There is no administrative unit "${adminUnitId}".`);
       }
       const passwordHash = await hashPassword(body.password);
-      const id = await withActor(app.db, actor.id, (trx) =>
-        insertUser(trx, {
-          email,
-          passwordHash,
-          displayName: body.displayName.trim(),
-          role: body.role,
-          producerId,
-          adminUnitId,
-        }),
+      const created = await createRecorded(
+        app.db,
+        actor.id,
+        request,
+        (trx) =>
+          insertUser(trx, {
+            email,
+            passwordHash,
+            displayName: body.displayName.trim(),
+            role: body.role,
+            producerId,
+            adminUnitId,
+          }),
+        (trx, id) => getUser(trx, id),
       ).catch((err: unknown) => {
         if (isUniqueViolation(err, 'users_email_key')) {
           throw new AppError('conflict', `A user with email ${email} already exists.`);
         }
         throw err;
       });
-      return reply.code(201).send((await getUser(app.db, id))!);
+      return reply.code(201).send(created);
     },
   );
 
