@@ -1,8 +1,10 @@
+import { generateKeyPairSync, sign as cryptoSign } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { batchScanLimit } from '@ocop/domain';
+import { batchScanLimit, type EcPublicJwk } from '@ocop/domain';
+import { es256Verifier } from './hot.ts';
 import { buildApp } from '../../app.ts';
 import { testConfig } from '../../config.ts';
 import { createUser } from '../../../../test/helpers/app.ts';
@@ -234,5 +236,28 @@ describe('the answer kept for a batch code', () => {
     for (let i = 0; i < limit + 2; i++) verdicts.push((await verify({ code })).verdict);
     expect(verdicts.slice(0, limit).every((v) => v === 'genuine')).toBe(true);
     expect(verdicts.slice(limit)).toEqual(['suspected_copy', 'suspected_copy']);
+  });
+});
+
+describe('es256Verifier', () => {
+  it('agrees with node:crypto, for the first check and the remembered ones', () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey;
+    const jwk = (k: typeof publicKey) => k.export({ format: 'jwk' }) as EcPublicJwk;
+    const input = 'eyJhbGciOiJFUzI1NiJ9.aHR0cHM6Ly9vY29wLnRlc3QvMDEvMDg5Mzk5OTAwMDAwMjYvMTAvTE9U';
+    const sig = new Uint8Array(
+      cryptoSign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' }),
+    );
+    const tampered = sig.slice();
+    tampered[10] = tampered[10]! ^ 1;
+    const check = es256Verifier(4);
+    for (let round = 0; round < 2; round++) {
+      expect(check(jwk(publicKey), input, sig)).toBe(true);
+      expect(check(jwk(publicKey), `${input}x`, sig)).toBe(false);
+      expect(check(jwk(publicKey), input, tampered)).toBe(false);
+      expect(check(jwk(other), input, sig)).toBe(false);
+      expect(check(jwk(publicKey), input, sig.slice(0, 63))).toBe(false);
+    }
+    expect(check({ kty: 'EC', crv: 'P-256', x: 'AAAA', y: 'AAAA' }, input, sig)).toBe(false);
   });
 });

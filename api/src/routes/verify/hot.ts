@@ -271,14 +271,16 @@ export class BatchScanCounts {
 
 /**
  * ES256 checks with node:crypto (about twice as fast as WebCrypto here, and synchronous), with the
- * public keys imported once and verified signatures remembered: a repeated code is not checked
- * again. Only successes are remembered (a forged code cannot fill the memory with them).
+ * public keys imported once and results remembered: a repeated code — a genuine label scanned in
+ * every shop, or one counterfeit label scanned again and again — is not checked again. The result
+ * depends only on the key, the signing input and the signature, so it never goes stale. Bounded
+ * LRUs: a flood of distinct forgeries only pushes out older entries.
  */
 export function es256Verifier(
   max = 100_000,
 ): (jwk: EcPublicJwk, signingInput: string, signature: Uint8Array) => boolean {
   const keys = new Map<string, KeyObject | null>();
-  const verified = new Lru<string, true>(max);
+  const results = new Lru<string, boolean>(max);
   return (jwk, signingInput, signature) => {
     const id = `${jwk.x}.${jwk.y}`;
     let key = keys.get(id);
@@ -293,14 +295,15 @@ export function es256Verifier(
     }
     if (key === null || signature.length !== 64) return false;
     const memo = `${id}|${signingInput}|${Buffer.from(signature).toString('base64url')}`;
-    if (verified.get(memo)) return true;
+    const known = results.get(memo);
+    if (known !== undefined) return known;
     const ok = cryptoVerify(
       'sha256',
       Buffer.from(signingInput),
       { key, dsaEncoding: 'ieee-p1363' },
       signature,
     );
-    if (ok) verified.set(memo, true);
+    results.set(memo, ok);
     return ok;
   };
 }
