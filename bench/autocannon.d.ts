@@ -15,6 +15,8 @@ declare module 'autocannon' {
       method?: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD' | 'OPTIONS';
       connections?: number;
       duration?: number;
+      /** Requests per second across all connections (a fixed rate instead of as fast as possible). */
+      overallRate?: number;
       amount?: number;
       workers?: number;
       pipelining?: number;

@@ -13,11 +13,14 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { benchIssuance, formatIssuanceBench } from './issuance.ts';
 import { benchSite, formatSiteBench } from './site.ts';
+import { benchSoak, formatSoakBench } from './soak.ts';
 import { benchVerify, formatVerifyBench } from './verify.ts';
 import { benchScale, formatScaleBench } from './scale.ts';
 
 interface Step {
   name: string;
+  /** Runs only when named (`npm run bench -- soak`), not in a plain `npm run bench`. */
+  optIn?: boolean;
   run(): Promise<string>;
 }
 
@@ -40,6 +43,8 @@ const steps: Step[] = [
   { name: 'site', run: async () => formatSiteBench(await benchSite()) },
   // Query cost at 1×, 10× and 100× the demo data (issue 9 point 5, docs/scale.md).
   { name: 'scale', run: async () => formatScaleBench(await benchScale()) },
+  // Five minutes of sustained load (reliability.md L04): only when asked for by name.
+  { name: 'soak', optIn: true, run: async () => formatSoakBench(await benchSoak()) },
 ];
 
 async function main(): Promise<void> {
@@ -49,7 +54,7 @@ async function main(): Promise<void> {
     `## OCOP Trace benchmarks\n\n${new Date().toISOString()} · node ${process.version} · ${cpu.length} × ${cpu[0]?.model ?? '?'}\n\n`,
   );
   for (const step of steps) {
-    if (only.length > 0 && !only.includes(step.name)) continue;
+    if (only.length > 0 ? !only.includes(step.name) : step.optIn) continue;
     process.stdout.write(`${await step.run()}\n`);
   }
 }

@@ -25,6 +25,9 @@ export interface BenchServerInfo {
   batchCode: string;
   unitCodes: string[];
   forgedCode: string;
+  /** For loads that issue codes too (bench/soak.ts): an admin's Authorization header and a batch. */
+  adminAuthorization: string;
+  batchId: string;
 }
 
 async function main(): Promise<void> {
@@ -96,6 +99,8 @@ async function main(): Promise<void> {
     batchCode,
     unitCodes,
     forgedCode: batchCode.replace(/s=.{6}/, 's=AAAAAA'),
+    adminAuthorization: admin.authorization,
+    batchId: b.batchId,
   };
   writeFileSync(out, JSON.stringify(info));
   process.stdout.write('READY\n');
