@@ -9,8 +9,8 @@
  *
  * Writes the URLs to <out.json>, prints READY, and runs until stdin closes.
  */
-import { writeFileSync } from 'node:fs';
 import Fastify from 'fastify';
+import { serveUntilStdinCloses } from './child.ts';
 import { buildApp } from '../api/src/app.ts';
 import { testConfig } from '../api/src/config.ts';
 import { createTestDb } from '../test/helpers/db.ts';
@@ -74,18 +74,11 @@ async function main(): Promise<void> {
     bareUrl: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`,
     codePath,
   };
-  writeFileSync(out, JSON.stringify(info));
-  process.stdout.write('READY\n');
-
-  const stop = async () => {
+  serveUntilStdinCloses(out, info, async () => {
     await bare.close();
     await app.close();
     await db.drop();
-    process.exit(0);
-  };
-  process.stdin.on('end', () => void stop());
-  process.stdin.on('close', () => void stop());
-  process.stdin.resume();
+  });
 }
 
 main().catch((err: unknown) => {

@@ -15,15 +15,12 @@
  *   DATABASE_URL=postgres://… npx tsx bench/site.ts
  *   BENCH_SITE_REQUESTS=500 npx tsx bench/site.ts
  */
-import { spawn } from 'node:child_process';
 import { request as httpRequest, Agent } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { ensureSiteBuilt } from '../test/e2e/harness.ts';
+import { startBenchChild } from './child.ts';
 import type { SiteServerInfo } from './site-server.ts';
 
 interface Fetched {
@@ -157,27 +154,11 @@ export async function benchSite(
   const n = opts.requests ?? Number(process.env.BENCH_SITE_REQUESTS ?? 200);
   const log = opts.log ?? ((s: string) => process.stderr.write(`${s}\n`));
   ensureSiteBuilt();
-  const dir = mkdtempSync(join(tmpdir(), 'ocop-bench-site-'));
-  const infoFile = join(dir, 'server.json');
-  const server = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      fileURLToPath(new URL('./site-server.ts', import.meta.url)),
-      infoFile,
-      String(await freePort()),
-    ],
-    { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'silent' } },
-  );
+  const server = await startBenchChild<SiteServerInfo>(new URL('./site-server.ts', import.meta.url), [
+    String(await freePort()),
+  ]);
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('exit', (code) => reject(new Error(`site bench server exited with ${code}`)));
-      server.stdout.on('data', (d: Buffer) => {
-        if (d.toString().includes('READY')) resolve();
-      });
-    });
-    const info = JSON.parse(readFileSync(infoFile, 'utf8')) as SiteServerInfo;
+    const info = server.info;
     const base = `${info.appUrl}/`;
     const pageUrl = `${info.appUrl}${info.codePath}`;
     log(`site bench server ready (${info.kind}); ${n} requests per case`);
@@ -237,9 +218,7 @@ export async function benchSite(
     return { kind: info.kind, requests: n, verdict, html, css, verifyJs, scanHtml, scanJs, timings };
   } finally {
     agent.destroy();
-    server.stdin.end();
-    await new Promise((r) => server.once('exit', r)).catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
+    await server.stop();
   }
 }
 

@@ -8,13 +8,11 @@
  *   npm run bench -- soak                                     # PGlite
  *   DATABASE_URL=postgres://… BENCH_SOAK_SECONDS=60 npm run bench -- soak
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { readFileSync, readdirSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { startBenchChild } from './child.ts';
 import type { BenchServerInfo } from './verify-server.ts';
 
 export interface SoakResult {
@@ -36,24 +34,14 @@ function openFds(pid: number): number {
 
 export async function benchSoak(): Promise<SoakResult> {
   const seconds = Number(process.env.BENCH_SOAK_SECONDS ?? 300);
-  const dir = mkdtempSync(join(tmpdir(), 'ocop-soak-'));
-  const infoFile = join(dir, 'server.json');
-  const server = spawn(
-    process.execPath,
-    ['--import', 'tsx', fileURLToPath(new URL('./verify-server.ts', import.meta.url)), infoFile, '20000'],
-    { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'silent' } },
-  );
+  const server = await startBenchChild<BenchServerInfo>(new URL('./verify-server.ts', import.meta.url), [
+    '20000',
+  ]);
   const admin = process.env.DATABASE_URL
     ? new pg.Client({ connectionString: process.env.DATABASE_URL })
     : null;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
-      server.stdout.on('data', (d: Buffer) => {
-        if (d.toString().includes('READY')) resolve();
-      });
-    });
-    const info = JSON.parse(readFileSync(infoFile, 'utf8')) as BenchServerInfo;
+    const info = server.info;
     await admin?.connect();
     process.stderr.write(`soak: ${info.kind}, ${seconds} s of 500 verifications/s and 20 issuances/s\n`);
 
@@ -123,9 +111,7 @@ export async function benchSoak(): Promise<SoakResult> {
     };
   } finally {
     await admin?.end().catch(() => undefined);
-    server.stdin.end();
-    await new Promise((r) => server.once('exit', r)).catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
+    await server.stop();
   }
 }
 

@@ -9,8 +9,8 @@
  * Writes the ports and the codes to <out.json>, prints READY, and runs until stdin closes.
  */
 import { createPublicKey, verify as nodeVerify } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import Fastify from 'fastify';
+import { serveUntilStdinCloses } from './child.ts';
 import { buildApp } from '../api/src/app.ts';
 import { testConfig } from '../api/src/config.ts';
 import { createUser } from '../test/helpers/app.ts';
@@ -102,18 +102,11 @@ async function main(): Promise<void> {
     adminAuthorization: admin.authorization,
     batchId: b.batchId,
   };
-  writeFileSync(out, JSON.stringify(info));
-  process.stdout.write('READY\n');
-
-  const stop = async () => {
+  serveUntilStdinCloses(out, info, async () => {
     await bare.close();
     await app.close();
     await db.drop();
-    process.exit(0);
-  };
-  process.stdin.on('end', () => void stop());
-  process.stdin.on('close', () => void stop());
-  process.stdin.resume();
+  });
 }
 
 main().catch((err: unknown) => {

@@ -22,12 +22,11 @@
  *   BENCH_SECONDS=5 BENCH_CONNECTIONS=20 npx tsx bench/verify.ts
  *   BENCH_PIN=1 …                                   # server on core 1, load generator on core 0
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
+import { startBenchChild } from './child.ts';
 import type { BenchServerInfo } from './verify-server.ts';
 
 export interface VerifyBenchRow {
@@ -111,28 +110,15 @@ async function benchOne(
   engine: 'postgres' | 'pglite',
   opts: { seconds: number; connections: number; unitCodes: number; pin: boolean; log: (s: string) => void },
 ): Promise<VerifyBenchRun> {
-  const dir = mkdtempSync(join(tmpdir(), 'ocop-bench-'));
-  const infoFile = join(dir, 'server.json');
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'silent' };
   if (engine === 'pglite') delete env.DATABASE_URL;
-  const args = [
-    '--import',
-    'tsx',
-    fileURLToPath(new URL('./verify-server.ts', import.meta.url)),
-    infoFile,
-    String(opts.unitCodes),
-  ];
-  const server = opts.pin
-    ? spawn('taskset', ['-c', '1', process.execPath, ...args], { stdio: ['pipe', 'pipe', 'inherit'], env })
-    : spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'], env });
+  const server = await startBenchChild<BenchServerInfo>(
+    new URL('./verify-server.ts', import.meta.url),
+    [String(opts.unitCodes)],
+    { env, ...(opts.pin ? { pinToCore: 1 } : {}) },
+  );
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
-      server.stdout.on('data', (d: Buffer) => {
-        if (d.toString().includes('READY')) resolve();
-      });
-    });
-    const info = JSON.parse(readFileSync(infoFile, 'utf8')) as BenchServerInfo;
+    const info = server.info;
     opts.log(
       `bench server ready (${info.kind}${opts.pin ? ', pinned' : ''}, ${info.unitCodes.length} unit codes); ${opts.seconds} s per case, ${opts.connections} connections`,
     );
@@ -205,9 +191,7 @@ async function benchOne(
     ratio(rows[4]!, 'bare Fastify');
     return { kind: info.kind, pinned: opts.pin, rows };
   } finally {
-    server.stdin.end();
-    await new Promise((r) => server.once('exit', r)).catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
+    await server.stop();
   }
 }
 
