@@ -48,14 +48,19 @@ export interface EventView {
   note: string | null;
 }
 
-/** Everything the answer shows about an issued code, read from the registry. */
-export interface CodeRecord {
+/** An issued code's own row: immutable once issued, so it may be cached for good. */
+export interface CodeRow {
   path: string;
   kind: 'batch' | 'unit';
   serial: string | null;
   kid: string;
   sig: string;
   issuedAt: string;
+  batchId: string;
+}
+
+/** What the answer shows about a batch: the same for each of its codes, cached until the registry changes. */
+export interface BatchRecord {
   batch: {
     id: string;
     lot: string;
@@ -93,21 +98,10 @@ export interface CodeRecord {
   units: number;
 }
 
+/** Everything the answer shows about an issued code, read from the registry. */
+export type CodeRecord = Omit<CodeRow, 'batchId'> & BatchRecord;
+
 const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
-
-/** An issued code's own row: immutable once issued, so it may be cached for good. */
-export interface CodeRow {
-  path: string;
-  kind: 'batch' | 'unit';
-  serial: string | null;
-  kid: string;
-  sig: string;
-  issuedAt: string;
-  batchId: string;
-}
-
-/** What the answer shows about a batch: the same for each of its codes, cached until the registry changes. */
-export type BatchRecord = Omit<CodeRecord, 'path' | 'kind' | 'serial' | 'kid' | 'sig' | 'issuedAt'>;
 
 interface CodeSqlRow {
   path: string;
