@@ -85,7 +85,20 @@ export const DOCS_CSP: Record<string, string[]> = {
  * answer); the headers depend only on the options, so they are computed once and set from a
  * table. Helmet stays the source of truth for what they are.
  */
-export async function helmetHeaders(options: FastifyHelmetOptions): Promise<[string, string][]> {
+const computedHeaders = new Map<string, Promise<[string, string][]>>();
+
+export function helmetHeaders(options: FastifyHelmetOptions): Promise<[string, string][]> {
+  const key = JSON.stringify(options);
+  let headers = computedHeaders.get(key);
+  if (!headers) {
+    headers = probeHelmet(options);
+    computedHeaders.set(key, headers);
+    headers.catch(() => computedHeaders.delete(key));
+  }
+  return headers;
+}
+
+async function probeHelmet(options: FastifyHelmetOptions): Promise<[string, string][]> {
   const probe = Fastify({ logger: false });
   probe.get('/', async () => '');
   const plain = await probe.inject({ url: '/' });
