@@ -16,10 +16,9 @@
  *   BENCH_SITE_REQUESTS=500 npx tsx bench/site.ts
  */
 import { request as httpRequest, Agent } from 'node:http';
-import { createServer } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
-import { ensureSiteBuilt } from '../test/e2e/harness.ts';
+import { ensureSiteBuilt, freePort } from '../test/e2e/harness.ts';
 import { startBenchChild } from './child.ts';
 import type { SiteServerInfo } from './site-server.ts';
 
@@ -62,17 +61,6 @@ function get(url: string, headers: Record<string, string> = {}, body?: string): 
     });
     req.on('error', reject);
     req.end(body);
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
   });
 }
 

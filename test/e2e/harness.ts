@@ -36,7 +36,8 @@ export function ensureSiteBuilt(): void {
   if (res.status !== 0) throw new Error('the site did not build');
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port free on 127.0.0.1 right now. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);

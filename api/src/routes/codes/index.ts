@@ -13,11 +13,10 @@ import { problems } from '../common-schemas.ts';
 import { issueDemoCodes } from './demo.ts';
 import {
   batchCertificateOf,
-  batchInArea,
   codesCsv,
   ensureBatchCode,
   findBatchCode,
-  findBatchForCodes,
+  findBatchForCodesVisibleTo,
   findJob,
   issueUnitCodes,
   listJobs,
@@ -89,17 +88,8 @@ const codes: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (ap
 
   /** The batch, if the caller may handle its codes; 404 otherwise (never reveal another's batch). */
   async function visibleBatch(request: FastifyRequest, batchId: string): Promise<BatchForCodes> {
-    const user = currentUser(request);
-    const batch = await findBatchForCodes(app.db, batchId);
-    const visible =
-      batch !== undefined &&
-      (user.role === 'admin' ||
-        (user.role === 'producer' && user.producerId === batch.producerId) ||
-        (user.role === 'officer' &&
-          user.adminUnitId !== null &&
-          (await batchInArea(app.db, batch, user.adminUnitId))));
-    if (!batch || !visible)
-      throw new AppError('not_found', `No batch ${batchId} that you may issue codes for.`);
+    const batch = await findBatchForCodesVisibleTo(app.db, currentUser(request), batchId);
+    if (!batch) throw new AppError('not_found', `No batch ${batchId} that you may issue codes for.`);
     return batch;
   }
 

@@ -12,6 +12,7 @@ import {
   type CertificateValidity,
   type CodeIdentity,
 } from '@ocop/domain';
+import type { AuthUser } from '../../plugins/auth.ts';
 import type { Signer } from '../../plugins/keys.ts';
 import { isUnitWithin } from '../scope.ts';
 
@@ -566,6 +567,26 @@ export function codesCsv(db: Kysely<Database>, batchId: string, jobId?: string):
     }
   }
   return Readable.from(rows());
+}
+
+/**
+ * The batch, if `user` may handle its codes and labels: its producer, an officer within whose
+ * area the producer is, an admin. Undefined otherwise, as if the batch did not exist.
+ */
+export async function findBatchForCodesVisibleTo(
+  db: Kysely<Database>,
+  user: Pick<AuthUser, 'role' | 'producerId' | 'adminUnitId'>,
+  batchId: string,
+): Promise<BatchForCodes | undefined> {
+  const batch = await findBatchForCodes(db, batchId);
+  if (batch === undefined) return undefined;
+  const visible =
+    user.role === 'admin' ||
+    (user.role === 'producer' && user.producerId === batch.producerId) ||
+    (user.role === 'officer' &&
+      user.adminUnitId !== null &&
+      (await batchInArea(db, batch, user.adminUnitId)));
+  return visible ? batch : undefined;
 }
 
 /** Is the producer's unit inside `rootId` (an officer's area)? */

@@ -16,9 +16,8 @@ import {
 import type { AuthUser } from '../../plugins/auth.ts';
 import {
   batchCertificateOf,
-  batchInArea,
   findBatchCode,
-  findBatchForCodes,
+  findBatchForCodesVisibleTo,
   productCertificates,
   validityOf,
   type BatchForCodes,
@@ -43,16 +42,8 @@ export async function printableBatch(
   user: AuthUser,
   batchId: string,
 ): Promise<BatchForCodes> {
-  const batch = await findBatchForCodes(db, batchId);
-  const visible =
-    batch !== undefined &&
-    (user.role === 'admin' ||
-      (user.role === 'producer' && user.producerId === batch.producerId) ||
-      (user.role === 'officer' &&
-        user.adminUnitId !== null &&
-        (await batchInArea(db, batch, user.adminUnitId))));
-  if (!batch || !visible)
-    throw new AppError('not_found', `No batch ${batchId} that you may print labels for.`);
+  const batch = await findBatchForCodesVisibleTo(db, user, batchId);
+  if (!batch) throw new AppError('not_found', `No batch ${batchId} that you may print labels for.`);
   return batch;
 }
 

@@ -157,7 +157,8 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
       const registry = async (code: ParsedCode): Promise<RegistryInput> => {
         // The code's own row (cached for good once read) and, for a unit code, its earlier scans
         // in the same round trip; then its batch's record (cached until the registry changes).
-        let row: CodeRow | null | undefined = hot.registry.codes.get(code.path);
+        const cached = hot.registry.codes.get(code.path);
+        let row: CodeRow | null | undefined = cached;
         if (code.kind === 'unit') {
           if (hot.scans.pendingFor(code.path) > 0) await hot.scans.flush();
           const found = await findUnitCode(app.dbHandle, code.path, deviceHash, area);
@@ -167,7 +168,7 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
           row = await findCode(app.dbHandle, code.path);
         }
         if (!row) return liveRegistry(null);
-        hot.registry.codes.set(code.path, row);
+        if (!cached) hot.registry.codes.set(code.path, row);
         let batch = hot.registry.batch(row.batchId);
         if (batch === undefined) {
           const generation = hot.registry.generation;
