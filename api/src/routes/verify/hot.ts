@@ -2,8 +2,7 @@ import { createHash, createPublicKey, randomUUID, verify as cryptoVerify, type K
 import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Kysely } from 'kysely';
-import type { Database, DbHandle } from '@ocop/db';
+import type { DbHandle } from '@ocop/db';
 import type { EcPublicJwk } from '@ocop/domain';
 import { insertScans, type BatchRecord, type CodeRow, type ScanRecord } from './queries.ts';
 
@@ -342,7 +341,7 @@ export class ScanLog {
   written = 0;
 
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly handle: DbHandle,
     private readonly opts: ScanLogOptions,
     private readonly log: Logger,
   ) {}
@@ -395,7 +394,7 @@ export class ScanLog {
     while (this.#pending.length > 0) {
       const batch = this.#pending.slice(0, this.opts.maxBatch);
       try {
-        await insertScans(this.db, batch);
+        await insertScans(this.handle, batch);
       } catch (err) {
         this.#failures++;
         if (this.#failures === 1)
@@ -454,7 +453,7 @@ export const verifyHotPlugin = fp(
     const state: VerifyHotState = {
       registry,
       batchCounts: new BatchScanCounts(),
-      scans: new ScanLog(app.db, { flushMs: 20, maxBatch: 500, maxPending: 50_000 }, app.log),
+      scans: new ScanLog(app.dbHandle, { flushMs: 20, maxBatch: 500, maxPending: 50_000 }, app.log),
       verifySignature: es256Verifier(),
     };
     await registry.watch.start();
