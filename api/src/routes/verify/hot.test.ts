@@ -237,6 +237,65 @@ describe('the answer kept for a batch code', () => {
     expect(verdicts.slice(0, limit).every((v) => v === 'genuine')).toBe(true);
     expect(verdicts.slice(limit)).toEqual(['suspected_copy', 'suspected_copy']);
   });
+
+  it('past the limit too: the kept answer is, byte for byte, a fresh one but for the count and the time', async () => {
+    const b = await makeCertifiedBatch(t.app.db, { quantity: 1, unit: 'hộp' });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/batches/${b.batchId}/codes`,
+      headers: { authorization: admin.authorization },
+      payload: {},
+    });
+    const code = res.json().batchCode.url as string;
+    const limit = batchScanLimit(1);
+    for (let i = 0; i < limit; i++) await verify({ code });
+    const raw = async () =>
+      (await t.app.inject({ method: 'POST', url: '/api/v1/verify', payload: { code } })).body;
+    const computed = await raw(); // limit + 1: computed, kept as the answer past the limit
+    const kept = await raw(); // limit + 2: from the kept answer
+    t.app.verifyHot.registry.changed();
+    const fresh = await raw(); // limit + 3: computed again
+    const scans = [limit + 1, limit + 2, limit + 3];
+    for (const [i, body] of [computed, kept, fresh].entries()) {
+      const a = JSON.parse(body) as Answer & {
+        checks: { id: string; detail_vi?: string; detail_en?: string }[];
+      };
+      const copy = a.checks.find((k) => k.id === 'copy_batch_scans')!;
+      expect(a.verdict).toBe('suspected_copy');
+      expect(copy.evidence?.scans).toBe(scans[i]);
+      expect(copy.detail_vi).toContain(`quét ${scans[i]} lần`);
+      expect(copy.detail_en).toContain(`scanned ${scans[i]} times`);
+    }
+    // The same text once the count and the time are taken out.
+    const strip = (body: string, n: number) =>
+      body
+        .replace(`"scans":${n},`, '"scans":#,')
+        .replace(`quét ${n} lần`, 'quét # lần')
+        .replace(`scanned ${n} times`, 'scanned # times')
+        .replace(/"checkedAt":"[^"]+"/, '"checkedAt":"#"');
+    expect(strip(kept, limit + 2)).toBe(strip(computed, limit + 1));
+    expect(strip(fresh, limit + 3)).toBe(strip(kept, limit + 2));
+  });
+
+  it('is sent as JSON with the same headers as a computed answer', async () => {
+    const c = await issued();
+    const first = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/verify',
+      payload: { code: c.batchUrl },
+    });
+    const second = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/verify',
+      payload: { code: c.batchUrl },
+    });
+    expect(second.headers['content-type']).toBe('application/json; charset=utf-8');
+    const names = (h: Record<string, unknown>) =>
+      Object.keys(h)
+        .filter((n) => n !== 'date' && !n.startsWith('x-ratelimit'))
+        .sort();
+    expect(names(second.headers)).toEqual(names(first.headers));
+  });
 });
 
 describe('es256Verifier', () => {

@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncTypebox, Static } from '@fastify/type-provider-typebox';
 import {
   batchScanLimit,
@@ -9,6 +10,7 @@ import {
   type ParsedCode,
   type RegistryInput,
   type ScanHistory,
+  type VerifyResult,
 } from '@ocop/domain';
 import type { Config } from '../../config.ts';
 import { toPublicKeyInfo } from '../../plugins/keys.ts';
@@ -39,20 +41,126 @@ const ORIGINS_TTL_MS = 10 * 60_000;
 type VerifyAnswer = Static<typeof VerifyResponse>;
 
 /**
- * The answer for a batch code, kept for the scans that follow: a batch code's answer shows no
- * device or area, so until the registry, the keys, the accepted origins or the day change, the
- * next scan differs only in its count (the `copy_batch_scans` evidence) and its time — as long as
- * the count stays within the batch's units. Anything else recomputes it.
+ * Where a kept answer takes this scan's count: digits that appear nowhere else in an answer (a
+ * template is kept only after it rendered the real answer byte for byte, so a clash is harmless).
  */
-interface CachedAnswer {
+const SCANS_MARK = 8_765_432_101_234_567;
+const TIME_MARK = '@checkedAt@';
+
+/** A serialized answer with two holes: the scan count (between pieces), then the time of the check. */
+interface AnswerTemplate {
+  verdict: VerifyAnswer['verdict'];
+  pieces: string[];
+  tail: string;
+}
+
+function templateOf(answer: VerifyAnswer): AnswerTemplate | null {
+  const [head, tail, ...rest] = JSON.stringify({ ...answer, checkedAt: TIME_MARK }).split(`"${TIME_MARK}"`);
+  if (head === undefined || tail === undefined || rest.length > 0) return null;
+  const pieces = head.split(String(SCANS_MARK));
+  return pieces.length < 2 ? null : { verdict: answer.verdict, pieces, tail };
+}
+
+function render(t: AnswerTemplate, scans: number, checkedAt: string): string {
+  return `${t.pieces.join(String(scans))}"${checkedAt}"${t.tail}`;
+}
+
+/** The answer with the copy check's scan count replaced by the mark. */
+function withScansMarked(answer: VerifyAnswer): VerifyAnswer {
+  return {
+    ...answer,
+    checks: answer.checks.map((c) =>
+      c.id === 'copy_batch_scans' ? { ...c, evidence: { ...c.evidence, scans: SCANS_MARK } } : c,
+    ),
+  };
+}
+
+/**
+ * The answers for a batch code, kept for the scans that follow: a batch code's answer shows no
+ * device or area, so until the registry, the keys, the accepted origins or the day change, the
+ * next scan differs only in its count (the `copy_batch_scans` check) and its time. Which of two
+ * answers applies depends on the count alone: `within` the batch's limit, or `over` it (a copied
+ * label scanned again and again is answered as cheaply as a genuine one). Anything else
+ * recomputes the answer.
+ */
+interface KeptAnswers {
   generation: number;
   keys: readonly unknown[];
   origins: readonly string[];
   day: string;
   path: string;
-  /** Scans up to which the verdict stands (batchScanLimit of the batch's units). */
+  /** Scans up to which the `within` answer stands (batchScanLimit of the batch's units). */
   limit: number;
-  answer: VerifyAnswer;
+  within?: AnswerTemplate;
+  over?: AnswerTemplate;
+}
+
+/**
+ * Sends JSON already serialized from a `VerifyAnswer`. The answer is built field by field, so
+ * nothing unlisted can leak, and the route's schema documents its shape; its serializer weighed
+ * every nullable branch with Ajv at run time, which cost more than the verification itself.
+ */
+function sendSerialized(reply: FastifyReply, body: string): FastifyReply {
+  return reply.type('application/json; charset=utf-8').send(body);
+}
+
+/** What the answer shows of a verification (DESIGN "What a verification says"). */
+function answerOf(
+  result: VerifyResult,
+  rec: CodeRecord | null,
+  hist: (ScanHistory & { last: string }) | null,
+  now: Date,
+): VerifyAnswer {
+  const signed = result.key !== undefined && rec !== null;
+  const c = result.code;
+  return {
+    verdict: result.verdict,
+    checks: result.checks,
+    code: c
+      ? {
+          kind: c.kind,
+          url: c.canonical,
+          gtin: c.gtin,
+          productRef: c.productRef,
+          lot: c.lot,
+          serial: c.serial,
+          keyRef: c.keyRef,
+        }
+      : null,
+    key: result.key ?? null,
+    product: signed && rec ? rec.product : null,
+    producer: signed && rec ? rec.producer : null,
+    certificate: signed && rec ? certificateView(rec, now) : null,
+    batch:
+      signed && rec
+        ? {
+            lot: rec.batch.lot,
+            serial: rec.serial,
+            producedOn: rec.batch.producedOn,
+            bestBefore: rec.batch.bestBefore,
+            quantity: rec.batch.quantity,
+            unit: rec.batch.unit,
+            status: rec.batch.status,
+            recallReason: rec.batch.recallReason,
+            recalledAt: rec.batch.recalledAt,
+            issuedAt: rec.issuedAt,
+          }
+        : null,
+    zones: signed && rec ? rec.zones : [],
+    events: signed && rec ? rec.events : [],
+    scanHistory:
+      signed && rec?.kind === 'unit' && hist
+        ? {
+            count: hist.totalScans,
+            first: hist.firstScannedAt,
+            last: hist.last,
+            devices: hist.distinctDevices,
+            areas: hist.distinctAreas,
+            windowDays: CLONE_WINDOW_DAYS,
+          }
+        : null,
+    checkedAt: now.toISOString(),
+  };
 }
 
 /**
@@ -71,7 +179,7 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
   if (configured === null) throw new Error('PUBLIC_BASE_URL is not an http(s) origin');
   const hashDevice = deviceHasher(app.secrets.keyEncryptionKey);
   const hot = app.verifyHot;
-  const answers = new Lru<string, CachedAnswer>(10_000);
+  const answers = new Lru<string, KeptAnswers>(10_000);
   let origins: { at: number; list: string[] } = { at: 0, list: [configured] };
 
   async function acceptedOrigins(): Promise<string[]> {
@@ -119,12 +227,8 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
 
       // Keys are cached; a `k` nobody has may be a key another process just made: re-read once.
       let keyRecords = await app.keys.all();
-      // Serialized with JSON.stringify: the schema's serializer weighs every nullable branch with
-      // Ajv at run time, which cost more than the verification itself. The schema still documents
-      // the answer, and the answer is built field by field, so nothing unlisted can leak.
-      reply.serializer(JSON.stringify);
 
-      // A batch code scanned again: the answer kept from the last scan, with this scan's count.
+      // A batch code scanned again: the answer kept from an earlier scan, with this scan's count.
       const kept = answers.get(text);
       if (
         kept !== undefined &&
@@ -135,16 +239,12 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
         hot.registry.watch.live
       ) {
         const count = hot.batchCounts.get(kept.path);
-        if (count !== undefined && count + 1 <= kept.limit) {
-          hot.scans.add({ path: kept.path, verdict: kept.answer.verdict, signed: true, ...scan });
+        const scans = count === undefined ? 0 : count + 1;
+        const template = scans === 0 ? undefined : scans <= kept.limit ? kept.within : kept.over;
+        if (template !== undefined) {
+          hot.scans.add({ path: kept.path, verdict: template.verdict, signed: true, ...scan });
           hot.batchCounts.add(kept.path);
-          return {
-            ...kept.answer,
-            checks: kept.answer.checks.map((c) =>
-              c.id === 'copy_batch_scans' ? { ...c, evidence: { ...c.evidence, scans: count + 1 } } : c,
-            ),
-            checkedAt: now.toISOString(),
-          };
+          return sendSerialized(reply, render(template, scans, now.toISOString()));
         }
       }
       const pre = parseCode(text, list);
@@ -198,7 +298,7 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
         return history;
       };
 
-      const result = await verifyCode({
+      const input = {
         text,
         keys: keyRecords.map(toPublicKeyInfo),
         registry,
@@ -206,7 +306,8 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
         now,
         origins: list,
         verifySignature: hot.verifySignature,
-      });
+      };
+      const result = await verifyCode(input);
 
       if (result.code) {
         const signed = result.key !== undefined;
@@ -215,78 +316,56 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
       }
 
       const rec = record as CodeRecord | null;
-      const signed = result.key !== undefined && rec !== null;
       const hist = history as (ScanHistory & { last: string }) | null;
-      const c = result.code;
-      const answer: Static<typeof VerifyResponse> = {
-        verdict: result.verdict,
-        checks: result.checks,
-        code: c
-          ? {
-              kind: c.kind,
-              url: c.canonical,
-              gtin: c.gtin,
-              productRef: c.productRef,
-              lot: c.lot,
-              serial: c.serial,
-              keyRef: c.keyRef,
-            }
-          : null,
-        key: result.key ?? null,
-        product: signed && rec ? rec.product : null,
-        producer: signed && rec ? rec.producer : null,
-        certificate: signed && rec ? certificateView(rec, now) : null,
-        batch:
-          signed && rec
-            ? {
-                lot: rec.batch.lot,
-                serial: rec.serial,
-                producedOn: rec.batch.producedOn,
-                bestBefore: rec.batch.bestBefore,
-                quantity: rec.batch.quantity,
-                unit: rec.batch.unit,
-                status: rec.batch.status,
-                recallReason: rec.batch.recallReason,
-                recalledAt: rec.batch.recalledAt,
-                issuedAt: rec.issuedAt,
-              }
-            : null,
-        zones: signed && rec ? rec.zones : [],
-        events: signed && rec ? rec.events : [],
-        scanHistory:
-          signed && rec?.kind === 'unit' && hist
-            ? {
-                count: hist.totalScans,
-                first: hist.firstScannedAt,
-                last: hist.last,
-                devices: hist.distinctDevices,
-                areas: hist.distinctAreas,
-                windowDays: CLONE_WINDOW_DAYS,
-              }
-            : null,
-        checkedAt: now.toISOString(),
-      };
-      // Kept for the next scan of this batch code when nothing in it depends on more than the count.
+      const answer = answerOf(result, rec, hist, now);
+      const body = JSON.stringify(answer);
+
+      // Kept for the next scans of this batch code when nothing in it depends on more than the count.
       const copyCheck = result.checks.find((c) => c.id === 'copy_batch_scans');
       if (
-        c?.kind === 'batch' &&
+        result.code?.kind === 'batch' &&
         rec !== null &&
-        signed &&
-        copyCheck?.ok === true &&
+        hist !== null &&
+        result.key !== undefined &&
+        copyCheck !== undefined &&
         result.verdict !== 'status_unknown' &&
         generation === hot.registry.generation
       ) {
-        answers.set(text, {
-          generation,
-          keys: keyRecords,
-          origins: list,
-          day,
-          path: c.path,
-          limit: batchScanLimit(rec.units),
-          answer,
-        });
+        let marked: VerifyAnswer;
+        if (copyCheck.ok) {
+          marked = withScansMarked(answer);
+        } else {
+          // Past the limit the count is in the check's words too: the verifier writes the mark there.
+          const over = await verifyCode({
+            ...input,
+            registry: async () => liveRegistry(rec),
+            history: async () => ({ ...hist, totalScans: SCANS_MARK }),
+          });
+          marked = answerOf(over, rec, hist, now);
+        }
+        const template = templateOf(marked);
+        if (template !== null && render(template, hist.totalScans, answer.checkedAt) === body) {
+          const same = answers.get(text);
+          const entry: KeptAnswers =
+            same !== undefined &&
+            same.generation === generation &&
+            same.keys === keyRecords &&
+            same.origins === list &&
+            same.day === day
+              ? same
+              : {
+                  generation,
+                  keys: keyRecords,
+                  origins: list,
+                  day,
+                  path: result.code.path,
+                  limit: batchScanLimit(rec.units),
+                };
+          entry[copyCheck.ok ? 'within' : 'over'] = template;
+          answers.set(text, entry);
+        }
       }
-      return answer;
+      return sendSerialized(reply, body);
     },
   );
 };
