@@ -1,8 +1,9 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.ts';
 import { recordAlert } from '../security/alerts.ts';
 import { clientKeyer, EnumerationWatch, MISS_VERDICTS, verdictOf } from '../security/enumeration.ts';
+import { addRouteHook } from './route-hooks.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -40,13 +41,25 @@ export const enumerationPlugin = fp(
     });
     app.decorate('enumerationWatch', watch);
 
-    app.addHook('onSend', (request, reply, payload, done) => {
-      if (reply.statusCode === 200 && request.routeOptions.url === VERIFY_URL && request.method === 'POST') {
+    function noteOutcome(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      payload: unknown,
+      done: (err: Error | null, payload: unknown) => void,
+    ): void {
+      if (reply.statusCode === 200 && request.method === 'POST') {
         const verdict = verdictOf(payload);
         if (verdict !== null && MISS_VERDICTS.has(verdict))
           watch.noteVerifyOutcome(keyOf(request.ip), verdict);
       }
       done(null, payload);
+    }
+    // On the verification route only (the plugin is registered before the routes, app.ts), so
+    // no other request runs it. It reads the answer and changes nothing, so where it runs among the
+    // route's onSend hooks does not matter.
+    app.addHook('onRoute', (route) => {
+      const methods = Array.isArray(route.method) ? route.method : [route.method];
+      if (route.url === VERIFY_URL && methods.includes('POST')) addRouteHook(route, 'onSend', noteOutcome);
     });
     app.addHook('onClose', async () => watch.drain());
   },

@@ -1,9 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { withActor, type Database } from '@ocop/db';
 import { AppError } from '../errors.ts';
+import { addRouteHook } from './route-hooks.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -145,8 +146,7 @@ export const idempotencyPlugin = fp(
       claim.heartbeat = null;
     }
 
-    app.addHook('preHandler', async (request, reply) => {
-      if (!request.routeOptions.config?.idempotent) return;
+    async function claimKey(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
       const header = request.headers['idempotency-key'];
       const user = request.user;
       if (header === undefined || !user) return;
@@ -218,9 +218,9 @@ export const idempotencyPlugin = fp(
       }
       reply.header('idempotent-replayed', 'true');
       return reply.code(row.status).send(row.response);
-    });
+    }
 
-    app.addHook('onSend', async (request, reply, payload) => {
+    async function settle(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
       const claim = request.idempotencyClaim;
       if (!claim) return payload;
       request.idempotencyClaim = null;
@@ -248,14 +248,25 @@ export const idempotencyPlugin = fp(
           .execute();
       }
       return payload;
-    });
+    }
 
     // A request that ends without onSend (the client went away first) must not keep beating.
-    app.addHook('onResponse', async (request) => {
+    async function stop(request: FastifyRequest): Promise<void> {
       if (request.idempotencyClaim) stopHeartbeat(request.idempotencyClaim);
-    });
-    app.addHook('onRequestAbort', async (request) => {
-      if (request.idempotencyClaim) stopHeartbeat(request.idempotencyClaim);
+    }
+
+    // Only the routes with `config.idempotent` carry these hooks: as app-level hooks they ran, and
+    // returned at once, on every request (the public verification included). The routes are
+    // registered after this plugin (app.ts), so it sees each of them here. As route-level hooks they
+    // run after the app-level ones of their kind: the claim after auth has set `request.user`, and
+    // the settling onSend after security's and verify-hot's, which only set headers or note that
+    // something changed and leave status and payload as they are.
+    app.addHook('onRoute', (route) => {
+      if (!route.config?.idempotent) return;
+      addRouteHook(route, 'preHandler', claimKey);
+      addRouteHook(route, 'onSend', settle);
+      addRouteHook(route, 'onResponse', stop);
+      addRouteHook(route, 'onRequestAbort', stop);
     });
   },
   { name: 'idempotency', dependencies: ['db', 'auth'] },
