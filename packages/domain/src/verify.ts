@@ -20,6 +20,7 @@ import {
   type EcPublicJwk,
   type ParseFailure,
   type ParsedCode,
+  type ParseResult,
 } from './code-format.ts';
 import { compareDates, todayInVietnam, vietnamDateOf } from './dates.ts';
 import { readSnapshot, type PublicKeyInfo, type SnapshotReading } from './snapshot.ts';
@@ -110,6 +111,11 @@ export interface ScanHistory {
 
 export interface VerifyInput {
   text: unknown;
+  /**
+   * `parseCode(text, origins)` when the caller already has it (a server parses a code once to
+   * pick its key); it must be the parse of this text against these origins.
+   */
+  parsed?: ParseResult;
   /** Trusted public keys: the JWKS (active, retired) and, with their status, revoked keys. */
   keys: readonly PublicKeyInfo[];
   /**
@@ -365,7 +371,7 @@ async function run(
   const origins = Array.isArray(input.origins) ? input.origins.filter((o) => typeof o === 'string') : [];
 
   // 1. The text: our shape on one of our origins?
-  const parsed = parseCode(input.text, origins);
+  const parsed = input.parsed ?? parseCode(input.text, origins);
   if (!parsed.ok) {
     const [vi, en] = PARSE_DETAILS[parsed.reason];
     checks.push(fail('format', parsed.verdict, vi, en, { evidence: { reason: parsed.reason } }));

@@ -257,8 +257,8 @@ describe('the answer kept for a batch code', () => {
     const fresh = await raw(); // limit + 3: computed again
     const scans = [limit + 1, limit + 2, limit + 3];
     for (const [i, body] of [computed, kept, fresh].entries()) {
-      const a = JSON.parse(body) as Answer & {
-        checks: { id: string; detail_vi?: string; detail_en?: string }[];
+      const a = JSON.parse(body) as Omit<Answer, 'checks'> & {
+        checks: { id: string; evidence?: Record<string, unknown>; detail_vi?: string; detail_en?: string }[];
       };
       const copy = a.checks.find((k) => k.id === 'copy_batch_scans')!;
       expect(a.verdict).toBe('suspected_copy');

@@ -300,6 +300,7 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
 
       const input = {
         text,
+        parsed: pre,
         keys: keyRecords.map(toPublicKeyInfo),
         registry,
         history: readHistory,
