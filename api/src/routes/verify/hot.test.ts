@@ -165,6 +165,36 @@ describe('scans written in batches', () => {
     expect(second.scanHistory).toMatchObject({ count: 2, devices: 2, areas: 2 });
   });
 
+  it('unit codes looked up together each get their own row and history', async () => {
+    const c = await issued(5);
+    // Code i scanned i times before, from one device in one area.
+    for (const [i, code] of c.unitUrls.entries()) {
+      for (let k = 0; k < i; k++) await verify({ code, deviceId: 'device-before-0001', area: 'Sơn Tịnh' });
+    }
+    await t.app.verifyHot.scans.flush();
+    // Then all at once (one statement on PostgreSQL), the first code twice, from new and old devices.
+    const asked = [...c.unitUrls.map((code, i) => ({ code, i })), { code: c.unitUrls[0]!, i: 0 }];
+    const answers = await Promise.all(
+      asked.map(({ code, i }) =>
+        verify({ code, deviceId: i % 2 ? 'device-before-0001' : `device-new-${i}-x`, area: 'Sơn Tịnh' }),
+      ),
+    );
+    for (const [k, { code, i }] of asked.entries()) {
+      const a = answers[k]! as Answer & { code: { url: string } };
+      expect(a.verdict).toBe('genuine');
+      expect(a.code.url).toBe(code.split('?')[0]);
+      if (i === 0) {
+        // Scanned twice at once: the second may or may not see the first.
+        expect([1, 2]).toContain(a.scanHistory?.count);
+        continue;
+      }
+      expect(a.scanHistory?.count).toBe(i + 1);
+      // A device or an area seen before is not counted again.
+      expect(a.scanHistory?.devices).toBe(i % 2 ? 1 : 2);
+      expect(a.scanHistory?.areas).toBe(1);
+    }
+  });
+
   it('scans wait while the database refuses them and are written, once each, when it takes them again', async () => {
     const c = await issued(1);
     const path = new URL(c.unitUrls[0]!).pathname;

@@ -23,10 +23,10 @@ import {
   deviceHasher,
   findBatchRecord,
   findCode,
-  findUnitCode,
   liveRegistry,
   printedOrigins,
   uaClass,
+  unitCodeFinder,
   withThisScan,
   type CodeRecord,
   type CodeRow,
@@ -180,6 +180,7 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
   const hashDevice = deviceHasher(app.secrets.keyEncryptionKey);
   const hot = app.verifyHot;
   const answers = new Lru<string, KeptAnswers>(10_000);
+  const findUnit = unitCodeFinder(app.dbHandle);
   let origins: { at: number; list: string[] } = { at: 0, list: [configured] };
 
   async function acceptedOrigins(): Promise<string[]> {
@@ -261,7 +262,7 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
         let row: CodeRow | null | undefined = cached;
         if (code.kind === 'unit') {
           if (hot.scans.pendingFor(code.path) > 0) await hot.scans.flush();
-          const found = await findUnitCode(app.dbHandle, code.path, deviceHash, area);
+          const found = await findUnit(code.path, deviceHash, area);
           row = found?.code ?? null;
           past = found?.past ?? null;
         } else if (row === undefined) {

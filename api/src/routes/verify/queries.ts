@@ -299,20 +299,48 @@ export async function findCode(handle: DbHandle, path: string): Promise<CodeRow 
 }
 
 /** An issued unit code's row with its earlier verified scans, or null when never issued. */
-export async function findUnitCode(
+async function findUnitCode(
   handle: DbHandle,
   path: string,
   deviceHash: string | null,
   area: string | null,
-): Promise<{ code: CodeRow; past: PastScans } | null> {
-  const areaDigest = area === null ? null : createHash('md5').update(area, 'utf8').digest('hex');
+): Promise<UnitCodeFound> {
   const [row] = await runStatement<UnitSqlRow>(handle, UNIT_STATEMENT, [
     path,
     deviceHash,
-    areaDigest,
+    areaDigestOf(area),
     CLONE_WINDOW_DAYS,
   ]);
-  if (!row) return null;
+  return row ? unitFoundOf(row) : null;
+}
+
+/**
+ * Many unit codes at once (PostgreSQL): the UNIT_STATEMENT for each (path, device hash, area
+ * digest) of `$1`–`$3`, by position (`i`, from 1), in the clone window of `$4` days.
+ */
+const UNITS_STATEMENT = {
+  name: 'ocop_unit_codes_v1',
+  text: `
+    select q.i::int as i, ${CODE_COLUMNS}, h.total, h.first, h.last, h.devices, h.areas, h.seen_device, h.seen_area
+    from unnest($1::text[], $2::text[], $3::text[]) with ordinality as q(path, device, area, i)
+    join codes c on c.path = q.path
+    cross join lateral (
+      select count(*)::int as total, min(s.scanned_at) as first, max(s.scanned_at) as last,
+        count(distinct s.device_hash) filter (where s.scanned_at >= now() - make_interval(days => $4))::int as devices,
+        count(distinct s.area) filter (where s.scanned_at >= now() - make_interval(days => $4))::int as areas,
+        coalesce(bool_or(s.device_hash = q.device and s.scanned_at >= now() - make_interval(days => $4)), false) as seen_device,
+        coalesce(bool_or(md5(s.area) = q.area and s.scanned_at >= now() - make_interval(days => $4)), false) as seen_area
+      from scans s where s.path = c.path and s.signed) h`,
+};
+
+export type UnitCodeFound = { code: CodeRow; past: PastScans } | null;
+export type UnitCodeFinder = (
+  path: string,
+  deviceHash: string | null,
+  area: string | null,
+) => Promise<UnitCodeFound>;
+
+function unitFoundOf(row: UnitSqlRow): NonNullable<UnitCodeFound> {
   return {
     code: codeRowOf(row),
     past: {
@@ -325,6 +353,58 @@ export async function findUnitCode(
       seenArea: row.seen_area === true,
     },
   };
+}
+
+const areaDigestOf = (area: string | null) =>
+  area === null ? null : createHash('md5').update(area, 'utf8').digest('hex');
+
+/**
+ * Finds unit codes with their scan history. On PostgreSQL the lookups that arrive in the same
+ * turn of the event loop share one statement (at most `maxBatch` codes): under load dozens of
+ * scans wait for their own round trip, and the driver's and the server's cost is mostly per
+ * statement, not per row. One scan alone waits for nothing. PGlite runs in this process, so each
+ * lookup runs its own prepared statement.
+ */
+export function unitCodeFinder(handle: DbHandle, maxBatch = 64): UnitCodeFinder {
+  const pool = handle.kind === 'postgres' ? handle.pool : undefined;
+  if (!pool) return (path, deviceHash, area) => findUnitCode(handle, path, deviceHash, area);
+  interface Waiting {
+    path: string;
+    device: string | null;
+    area: string | null;
+    resolve: (found: UnitCodeFound) => void;
+    reject: (err: unknown) => void;
+  }
+  let queue: Waiting[] = [];
+  const run = async (batch: Waiting[]): Promise<void> => {
+    try {
+      const { rows } = await pool.query<UnitSqlRow & { i: number }>({
+        ...UNITS_STATEMENT,
+        values: [
+          batch.map((w) => w.path),
+          batch.map((w) => w.device),
+          batch.map((w) => w.area),
+          CLONE_WINDOW_DAYS,
+        ],
+      });
+      const found = new Array<UnitCodeFound>(batch.length).fill(null);
+      for (const row of rows) found[row.i - 1] = unitFoundOf(row);
+      batch.forEach((w, i) => w.resolve(found[i]!));
+    } catch (err) {
+      for (const w of batch) w.reject(err);
+    }
+  };
+  const flush = () => {
+    const batch = queue;
+    queue = [];
+    if (batch.length > 0) void run(batch);
+  };
+  return (path, deviceHash, area) =>
+    new Promise<UnitCodeFound>((resolve, reject) => {
+      queue.push({ path, device: deviceHash, area: areaDigestOf(area), resolve, reject });
+      if (queue.length === 1) setImmediate(flush);
+      else if (queue.length >= maxBatch) flush();
+    });
 }
 
 /** A batch with its product, producer, certificates, zones and events, or null when absent. */
