@@ -1,9 +1,21 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import Fastify, { type FastifyInstance, type FastifyRequest, type RouteOptions } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type RouteOptions,
+} from 'fastify';
 import fp from 'fastify-plugin';
 import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
 import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The deadline of a small body still arriving (securityPlugin's preParsing); null otherwise. */
+    bodyTimer: NodeJS.Timeout | null;
+  }
+}
 
 /**
  * Resource limits of the HTTP server (reliability.md §2.2, OWASP API4: unrestricted resource
@@ -173,12 +185,7 @@ class BodyDeadline extends Transform {
     this.timer = setTimeout(
       () => {
         this.onTimeout();
-        this.destroy(
-          Object.assign(new Error('The request body took too long to arrive.'), {
-            statusCode: 408,
-            code: 'FST_ERR_REQUEST_TIMEOUT',
-          }),
-        );
+        this.destroy(bodyTimeoutError());
       },
       Math.max(0, due - Date.now()),
     );
@@ -197,6 +204,65 @@ class BodyDeadline extends Transform {
     clearTimeout(this.timer);
     cb(err);
   }
+}
+
+/** The 408 of a body that fell behind its deadline (Fastify's own code for a request timeout). */
+function bodyTimeoutError(): Error {
+  return Object.assign(new Error('The request body took too long to arrive.'), {
+    statusCode: 408,
+    code: 'FST_ERR_REQUEST_TIMEOUT',
+  });
+}
+
+/** A body fell behind: the rest of it is not worth waiting for, so the answer closes the connection. */
+function tooSlow(request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('connection', 'close');
+  request.log.warn({ ip: request.ip }, 'request body too slow; cut off');
+}
+
+/**
+ * The deadline of a small body of known length ran out (a timer, not {@link BodyDeadline}). Once the
+ * body has arrived there is nothing to cut. Otherwise, as with the stream, the answer closes the
+ * connection, and if Fastify is reading the body (its parser listens for errors on the stream) the
+ * error it gets is the 408 the stream would have raised; the request itself is not destroyed, which
+ * would drop the socket without an answer.
+ */
+function cutSmallBody(request: FastifyRequest, reply: FastifyReply): void {
+  request.bodyTimer = null;
+  const payload = request.raw;
+  if (payload.complete) return;
+  tooSlow(request, reply);
+  if (!reply.sent && payload.listenerCount('error') > 0) payload.emit('error', bodyTimeoutError());
+}
+
+/** A string PostgreSQL can store: no NUL, no lone surrogate ({@link findUnstorableString}). */
+function storableString(s: string): boolean {
+  return !s.includes('\u0000') && (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+}
+
+/**
+ * Whether `value` is certainly free of what {@link findUnstorableString} looks for, judged without
+ * its walk: a primitive, a Buffer (bytes: never a string), or a flat object of primitives, as
+ * bodies, queries and path parameters usually are. False means "walk it": the walk decides, and
+ * names what it found.
+ */
+function plainlyStorable(value: unknown): boolean {
+  if (typeof value === 'string') return storableString(value);
+  if (value === null || typeof value !== 'object') return true;
+  if (Buffer.isBuffer(value)) return true;
+  if (Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  if (keys.length > 64) return false;
+  for (const key of keys) {
+    if (!storableString(key)) return false;
+    const v = (value as Record<string, unknown>)[key];
+    if (typeof v === 'string') {
+      if (!storableString(v)) return false;
+    } else if (v !== null && typeof v === 'object') {
+      return false;
+    }
+  }
+  return true;
 }
 
 /**
@@ -249,52 +315,87 @@ export const securityPlugin = fp(
     app.removeContentTypeParser('text/plain');
 
     // Security headers on every answer, set on the raw response so that a scope's own helmet (the
-    // site's pages) still overrides them, as it did when helmet ran here.
+    // site's pages) still overrides them, as it did when helmet ran here. Then compressed bodies are
+    // refused, before auth's onRequest (registered later) can answer a private route with 401. One
+    // callback-style hook: these run on every request, and an async hook costs a promise and a
+    // microtask turn each.
     app.addHook('onRequest', (request, reply, done) => {
       const docs = (request.routeOptions.config as { docsPolicy?: boolean } | undefined)?.docsPolicy === true;
       const headers = docs ? docsHeaders : apiHeaders;
       for (const [name, value] of headers) reply.raw.setHeader(name, value);
+      if (hasContentCoding(request)) {
+        reply.header('connection', 'close');
+        done(
+          new AppError(
+            'unsupported_media_type',
+            'Compressed request bodies are not accepted (Content-Encoding); send plain JSON.',
+          ),
+        );
+        return;
+      }
       done();
     });
 
-    app.addHook('onRequest', async (request, reply) => {
-      if (hasContentCoding(request)) {
-        reply.header('connection', 'close');
-        throw new AppError(
-          'unsupported_media_type',
-          'Compressed request bodies are not accepted (Content-Encoding); send plain JSON.',
-        );
-      }
-    });
-
-    app.addHook('preParsing', async (request, reply, payload) => {
+    const { bodyTimeoutMs, bodyMinBytesPerSecond } = opts.limits;
+    app.decorateRequest('bodyTimer', null);
+    app.addHook('preParsing', (request, reply, payload, done) => {
       const length = request.headers['content-length'];
-      const hasBody =
-        request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-      if (!hasBody) return payload;
-      const deadline = new BodyDeadline(opts.limits.bodyTimeoutMs, opts.limits.bodyMinBytesPerSecond, () => {
-        // The rest of a trickled body is not worth waiting for: close after the 408.
-        reply.header('connection', 'close');
-        request.log.warn({ ip: request.ip }, 'request body too slow; cut off');
-      });
+      const chunked = request.headers['transfer-encoding'] !== undefined;
+      if (!chunked && (length === undefined || length === '0')) {
+        done(null, payload);
+        return;
+      }
+      // A small body of known length (at most one second's worth at the minimum rate, which covers
+      // nearly every JSON request): its whole allowance is known now, the grace plus its length at
+      // the minimum rate, so one timer replaces the stream that would re-arm at every chunk (a
+      // Transform and a pipe per request). Cleared once the body is parsed (preValidation) or the
+      // request fails (onError).
+      const declared = chunked ? Number.NaN : Number(length);
+      if (declared > 0 && declared <= bodyMinBytesPerSecond && payload === request.raw) {
+        const allowanceMs = bodyTimeoutMs + (declared * 1000) / bodyMinBytesPerSecond;
+        request.bodyTimer = setTimeout(() => cutSmallBody(request, reply), allowanceMs).unref();
+        done(null, payload);
+        return;
+      }
+      const deadline = new BodyDeadline(bodyTimeoutMs, bodyMinBytesPerSecond, () => tooSlow(request, reply));
       // Fastify listens for errors when it reads the body; a route that never reads it must not
       // turn the deadline's error into an unhandled 'error' event.
       deadline.on('error', () => {});
       payload.on('error', (err) => deadline.destroy(err));
-      return payload.pipe(deadline);
+      done(null, payload.pipe(deadline));
     });
 
-    app.addHook('preValidation', async (request) => {
+    const clearBodyTimer = (request: FastifyRequest): void => {
+      if (request.bodyTimer !== null) {
+        clearTimeout(request.bodyTimer);
+        request.bodyTimer = null;
+      }
+    };
+    app.addHook('onError', (request, _reply, _error, done) => {
+      clearBodyTimer(request);
+      done();
+    });
+
+    app.addHook('preValidation', (request, _reply, done) => {
+      clearBodyTimer(request);
+      const { body, query, params } = request;
+      // The usual body, query and path are flat and clean, and are seen so without the full walk.
+      if (plainlyStorable(body) && plainlyStorable(query) && plainlyStorable(params)) {
+        done();
+        return;
+      }
       for (const [part, value] of [
-        ['body', request.body],
-        ['query', request.query],
-        ['path', request.params],
+        ['body', body],
+        ['query', query],
+        ['path', params],
       ] as const) {
         const found = findUnstorableString(value);
         if (found) {
-          throw new AppError('validation_failed', `The ${part} contains ${found}, which is not allowed.`);
+          done(new AppError('validation_failed', `The ${part} contains ${found}, which is not allowed.`));
+          return;
         }
       }
+      done();
     });
 
     // Graceful shutdown (reliability.md R01): once close() has begun, answers to the requests still
@@ -305,7 +406,7 @@ export const securityPlugin = fp(
       closing = true;
     });
 
-    app.addHook('onSend', async (request, reply, payload) => {
+    app.addHook('onSend', (request, reply, payload, done) => {
       if (closing) reply.header('connection', 'close');
       // A 401 names the scheme to use (RFC 9110 §15.5.2, RFC 6750 §3).
       if (reply.statusCode === 401 && !reply.hasHeader('www-authenticate')) {
@@ -315,7 +416,7 @@ export const securityPlugin = fp(
       if (access !== undefined && access !== 'public' && !reply.hasHeader('cache-control')) {
         reply.header('cache-control', 'no-store');
       }
-      return payload;
+      done(null, payload);
     });
   },
   { name: 'security', dependencies: ['errors'] },
