@@ -12,7 +12,7 @@ import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import Fastify from 'fastify';
 import { serveUntilStdinCloses } from './child.ts';
 import { buildApp } from '../api/src/app.ts';
-import { testConfig } from '../api/src/config.ts';
+import { defaultVerifyWorkers, testConfig } from '../api/src/config.ts';
 import { createUser } from '../test/helpers/app.ts';
 import { makeCertifiedBatch } from '../test/helpers/code-factories.ts';
 import { createTestDb } from '../test/helpers/db.ts';
@@ -36,7 +36,10 @@ async function main(): Promise<void> {
   if (!out) throw new Error('usage: verify-server.ts <out.json> [unitCodes]');
 
   const db = await createTestDb();
-  const app = await buildApp(testConfig({ publicBaseUrl: 'https://ocop.quangngai.gov.vn' }), {
+  // Signature workers as in production (VERIFY_WORKERS, else one fewer than the cores).
+  const verifyWorkers =
+    process.env.VERIFY_WORKERS === undefined ? defaultVerifyWorkers() : Number(process.env.VERIFY_WORKERS);
+  const app = await buildApp(testConfig({ publicBaseUrl: 'https://ocop.quangngai.gov.vn', verifyWorkers }), {
     db,
     // The load generator is one client: lift the per-client limit for the measurement.
     limits: { verifyRateLimit: { max: 1_000_000_000, timeWindow: 60_000 } },

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 /**
@@ -43,6 +43,11 @@ export interface Config {
   enumerationThreshold: number;
   /** Where background label jobs write their files (routes/labels/jobs.ts). */
   labelJobsDir: string;
+  /**
+   * Worker threads for first-time signature checks of the verification (0: on the main thread).
+   * Default: one fewer than the cores, at most 4.
+   */
+  verifyWorkers: number;
 }
 
 export class ConfigError extends Error {}
@@ -52,6 +57,11 @@ function bool(name: string, v: string | undefined, dflt: boolean): boolean {
   if (['1', 'true', 'yes', 'on'].includes(v.toLowerCase())) return true;
   if (['0', 'false', 'no', 'off'].includes(v.toLowerCase())) return false;
   throw new ConfigError(`${name} must be true or false, got "${v}"`);
+}
+
+/** One fewer than the cores (the main thread has one), at most 4. */
+export function defaultVerifyWorkers(): number {
+  return Math.max(0, Math.min(4, availableParallelism() - 1));
 }
 
 function int(name: string, v: string | undefined, dflt: number, min: number, max: number): number {
@@ -119,6 +129,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ),
     enumerationThreshold: int('ENUMERATION_THRESHOLD', env.ENUMERATION_THRESHOLD, 100, 1, 1_000_000),
     labelJobsDir: resolve(env.LABEL_JOBS_DIR || join(tmpdir(), 'ocop-label-jobs')),
+    verifyWorkers: int('VERIFY_WORKERS', env.VERIFY_WORKERS, defaultVerifyWorkers(), 0, 64),
   };
   // The client waits a little longer than the server, so a slow query is cancelled by the server
   // (57014, a clean 503) and only a silent link trips the client-side limit.
@@ -162,6 +173,7 @@ export function testConfig(overrides: Partial<Config> = {}): Readonly<Config> {
     enumerationWindowSeconds: 600,
     enumerationThreshold: 100,
     labelJobsDir: join(tmpdir(), 'ocop-label-jobs-test'),
+    verifyWorkers: 1,
     ...overrides,
   });
 }

@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { batchScanLimit, type EcPublicJwk } from '@ocop/domain';
 import { es256Verifier } from './hot.ts';
+import { SignatureWorkers } from './signature-workers.ts';
 import { buildApp } from '../../app.ts';
 import { testConfig } from '../../config.ts';
 import { createUser } from '../../../../test/helpers/app.ts';
@@ -329,24 +330,52 @@ describe('the answer kept for a batch code', () => {
 });
 
 describe('es256Verifier', () => {
-  it('agrees with node:crypto, for the first check and the remembered ones', () => {
+  it.each([0, 2])(
+    'agrees with node:crypto, for the first check and the remembered ones (%i worker threads)',
+    async (workers) => {
+      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey;
+      const jwk = (k: typeof publicKey) => k.export({ format: 'jwk' }) as EcPublicJwk;
+      const input = 'eyJhbGciOiJFUzI1NiJ9.aHR0cHM6Ly9vY29wLnRlc3QvMDEvMDg5Mzk5OTAwMDAwMjYvMTAvTE9U';
+      const sig = new Uint8Array(
+        cryptoSign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' }),
+      );
+      const tampered = sig.slice();
+      tampered[10] = tampered[10]! ^ 1;
+      const check = es256Verifier({ max: 4, workers });
+      try {
+        for (let round = 0; round < 2; round++) {
+          // All at once: on workers they travel together.
+          const results = await Promise.all([
+            check(jwk(publicKey), input, sig),
+            check(jwk(publicKey), `${input}x`, sig),
+            check(jwk(publicKey), input, tampered),
+            check(jwk(other), input, sig),
+            check(jwk(publicKey), input, sig.slice(0, 63)),
+            check({ kty: 'EC', crv: 'P-256', x: 'AAAA', y: 'AAAA' }, input, sig),
+          ]);
+          expect(results).toEqual([true, false, false, false, false, false]);
+        }
+      } finally {
+        await check.close();
+      }
+    },
+  );
+
+  it('checks on the main thread what is still waiting when the workers stop', async () => {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey;
-    const jwk = (k: typeof publicKey) => k.export({ format: 'jwk' }) as EcPublicJwk;
-    const input = 'eyJhbGciOiJFUzI1NiJ9.aHR0cHM6Ly9vY29wLnRlc3QvMDEvMDg5Mzk5OTAwMDAwMjYvMTAvTE9U';
-    const sig = new Uint8Array(
-      cryptoSign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' }),
-    );
-    const tampered = sig.slice();
-    tampered[10] = tampered[10]! ^ 1;
-    const check = es256Verifier(4);
-    for (let round = 0; round < 2; round++) {
-      expect(check(jwk(publicKey), input, sig)).toBe(true);
-      expect(check(jwk(publicKey), `${input}x`, sig)).toBe(false);
-      expect(check(jwk(publicKey), input, tampered)).toBe(false);
-      expect(check(jwk(other), input, sig)).toBe(false);
-      expect(check(jwk(publicKey), input, sig.slice(0, 63))).toBe(false);
-    }
-    expect(check({ kty: 'EC', crv: 'P-256', x: 'AAAA', y: 'AAAA' }, input, sig)).toBe(false);
+    const { x, y } = publicKey.export({ format: 'jwk' }) as EcPublicJwk;
+    const input = 'eyJhbGciOiJFUzI1NiJ9.aW5wdXQ';
+    const sig = cryptoSign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' });
+    let here = 0;
+    const pool = new SignatureWorkers(1, (job) => {
+      here++;
+      return job.input === input;
+    });
+    const first = await pool.check(x, y, input, sig); // on the worker
+    const waiting = pool.check(x, y, input, sig); // not sent yet when close() begins
+    await pool.close();
+    expect([first, await waiting, await pool.check(x, y, input, sig)]).toEqual([true, true, true]);
+    expect(here).toBe(2);
   });
 });

@@ -4,6 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { DbHandle } from '@ocop/db';
 import type { EcPublicJwk } from '@ocop/domain';
+import type { Config } from '../../config.ts';
+import { SignatureWorkers } from './signature-workers.ts';
 import { insertScans, type BatchRecord, type CodeRow, type ScanRecord } from './queries.ts';
 
 /**
@@ -269,33 +271,53 @@ export class BatchScanCounts {
 }
 
 /**
- * ES256 checks with node:crypto (about twice as fast as WebCrypto here, and synchronous), with the
- * public keys imported once and results remembered: a repeated code — a genuine label scanned in
- * every shop, or one counterfeit label scanned again and again — is not checked again. The result
- * depends only on the key, the signing input and the signature, so it never goes stale. Bounded
- * LRUs: a flood of distinct forgeries only pushes out older entries.
+ * ES256 checks with node:crypto (about twice as fast as WebCrypto here), with the public keys
+ * imported once and results remembered: a repeated code — a genuine label scanned in every shop,
+ * or one counterfeit label scanned again and again — is not checked again. The result depends
+ * only on the key, the signing input and the signature, so it never goes stale. Bounded LRUs: a
+ * flood of distinct forgeries only pushes out older entries. With `workers`, a check not
+ * remembered runs on a worker thread; without, synchronously here.
  */
-export function es256Verifier(
-  max = 100_000,
-): (jwk: EcPublicJwk, signingInput: string, signature: Uint8Array) => boolean {
+export function es256Verifier(opts: { max?: number; workers?: number } = {}): ((
+  jwk: EcPublicJwk,
+  signingInput: string,
+  signature: Uint8Array,
+) => boolean | Promise<boolean>) & {
+  close(): Promise<void>;
+} {
   const keys = new Map<string, KeyObject | null>();
-  const results = new Lru<string, boolean>(max);
-  return (jwk, signingInput, signature) => {
-    const id = `${jwk.x}.${jwk.y}`;
+  const results = new Lru<string, boolean>(opts.max ?? 100_000);
+  const keyOf = (x: string, y: string): KeyObject | null => {
+    const id = `${x}.${y}`;
     let key = keys.get(id);
     if (key === undefined) {
       try {
-        key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, format: 'jwk' });
+        key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x, y }, format: 'jwk' });
       } catch {
         key = null;
       }
       if (keys.size >= 256) keys.clear();
       keys.set(id, key);
     }
-    if (key === null || signature.length !== 64) return false;
+    return key;
+  };
+  const here = (x: string, y: string, input: string, signature: Uint8Array): boolean => {
+    const key = keyOf(x, y);
+    if (key === null) return false;
+    return cryptoVerify('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }, signature);
+  };
+  const pool = opts.workers
+    ? new SignatureWorkers(opts.workers, (job) => here(job.x, job.y, job.input, job.signature))
+    : null;
+  const check = (
+    jwk: EcPublicJwk,
+    signingInput: string,
+    signature: Uint8Array,
+  ): boolean | Promise<boolean> => {
+    if (keyOf(jwk.x, jwk.y) === null || signature.length !== 64) return false;
     // A digest of key, input and signature: 43 characters a remembered check, not 400.
     const memo = createHash('sha256')
-      .update(id)
+      .update(`${jwk.x}.${jwk.y}`)
       .update('\0')
       .update(signingInput)
       .update('\0')
@@ -303,15 +325,17 @@ export function es256Verifier(
       .digest('base64url');
     const known = results.get(memo);
     if (known !== undefined) return known;
-    const ok = cryptoVerify(
-      'sha256',
-      Buffer.from(signingInput),
-      { key, dsaEncoding: 'ieee-p1363' },
-      signature,
-    );
+    if (pool) {
+      return pool.check(jwk.x, jwk.y, signingInput, signature).then((ok) => {
+        results.set(memo, ok);
+        return ok;
+      });
+    }
+    const ok = here(jwk.x, jwk.y, signingInput, signature);
     results.set(memo, ok);
     return ok;
   };
+  return Object.assign(check, { close: async () => pool?.close() });
 }
 
 export interface ScanLogOptions {
@@ -448,13 +472,13 @@ const READ_ONLY_POSTS = new Set(['/api/v1/verify']);
  * change in the next scan even before the notification arrives.
  */
 export const verifyHotPlugin = fp(
-  async (app: FastifyInstance) => {
+  async (app: FastifyInstance, opts: { config: Readonly<Config> }) => {
     const registry = new HotRegistry(app.dbHandle, app.log);
     const state: VerifyHotState = {
       registry,
       batchCounts: new BatchScanCounts(),
       scans: new ScanLog(app.dbHandle, { flushMs: 20, maxBatch: 500, maxPending: 50_000 }, app.log),
-      verifySignature: es256Verifier(),
+      verifySignature: es256Verifier({ workers: opts.config.verifyWorkers }),
     };
     await registry.watch.start();
     app.decorate('verifyHot', state);
@@ -473,6 +497,7 @@ export const verifyHotPlugin = fp(
     app.addHook('onClose', async () => {
       await state.scans.close();
       await registry.watch.close();
+      await state.verifySignature.close();
     });
   },
   { name: 'verify-hot', dependencies: ['db'] },
