@@ -101,7 +101,7 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
   await app.register(securityPlugin, { config, limits });
   await app.register(secretsPlugin, { config });
   await app.register(dbPlugin, { config, ...(opts.db ? { handle: opts.db } : {}) });
-  await app.register(verifyHotPlugin);
+  await app.register(verifyHotPlugin, { config });
   await app.register(rateLimit, { global: false });
   await app.register(authPlugin, { config });
   await app.register(openapiPlugin, { config });
