@@ -77,8 +77,15 @@ async function main(): Promise<void> {
   const header = Buffer.from(`{"alg":"ES256","kid":"${jwk.kid}","typ":"ocop-code+jws"}`).toString(
     'base64url',
   );
+  // What a warm answer's bytes alone cost: the same JSON body in, the same answer out, no work.
+  const warmAnswer = (
+    await app.inject({ method: 'POST', url: '/api/v1/verify', payload: { code: batchCode } })
+  ).body;
   const bare = Fastify({ logger: false });
   bare.get('/hello', async () => ({ hello: 'world' }));
+  bare.post('/answer', async (_request, reply) =>
+    reply.type('application/json; charset=utf-8').send(warmAnswer),
+  );
   bare.post<{ Body: { code: string } }>('/raw-verify', async (request) => {
     const [canonical = '', query = ''] = request.body.code.split('?');
     const s = /(?:^|&)s=([^&]*)/.exec(query)?.[1] ?? '';

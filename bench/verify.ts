@@ -3,6 +3,8 @@
  * against a server in a child process, next to the floors measured in the same run:
  *
  * - `bare`: a bare Fastify `GET /hello` (the most a route can do on this machine);
+ * - `bare answer`: a bare Fastify `POST` that parses the same JSON body and sends a warm answer's
+ *   bytes (what the request and the answer alone cost, with no work and no hooks);
  * - `raw-verify`: a bare Fastify route doing one node:crypto ES256 verify of a code;
  * - `verify warm`: `POST /api/v1/verify` of one genuine batch code, repeated;
  * - `verify cold`: distinct genuine unit codes, one after another;
@@ -94,7 +96,9 @@ async function load(c: Case, seconds: number, connections: number): Promise<auto
     duration: seconds,
     ...(c.rate ? { overallRate: c.rate } : {}),
     headers: { 'content-type': 'application/json', 'user-agent': 'autocannon (ocop-trace bench)' },
-    ...(bodies
+    // One body: autocannon builds the request once (as for the bare GET); several: one each time.
+    ...(bodies?.length === 1 ? { body: bodies[0] } : {}),
+    ...(bodies && bodies.length > 1
       ? {
           requests: [
             {
@@ -128,6 +132,12 @@ async function benchOne(
     const cases: Case[] = [
       { name: 'bare Fastify GET /hello', url: `${info.bareUrl}/hello`, method: 'GET' },
       { name: 'raw ES256 verify route', url: `${info.bareUrl}/raw-verify`, method: 'POST', bodies: units },
+      {
+        name: 'bare answer (same body in, same bytes out)',
+        url: `${info.bareUrl}/answer`,
+        method: 'POST',
+        bodies: [body(info.batchCode)],
+      },
       {
         name: 'verify warm (one batch code)',
         url: verifyUrl,
@@ -185,10 +195,11 @@ async function benchOne(
         cpu,
       };
     };
-    ratio(rows[1]!, 'bare Fastify');
-    ratio(rows[2]!, 'bare Fastify');
-    ratio(rows[3]!, 'raw ES256 verify');
-    ratio(rows[4]!, 'bare Fastify');
+    ratio(row('raw ES256'), 'bare Fastify');
+    ratio(row('bare answer'), 'bare Fastify');
+    ratio(row('verify warm ('), 'bare Fastify');
+    ratio(row('verify cold ('), 'raw ES256 verify');
+    ratio(row('verify forged'), 'bare Fastify');
     return { kind: info.kind, pinned: opts.pin, rows };
   } finally {
     await server.stop();

@@ -5,6 +5,7 @@ import fp from 'fastify-plugin';
 import type { DbHandle } from '@ocop/db';
 import type { EcPublicJwk } from '@ocop/domain';
 import type { Config } from '../../config.ts';
+import { addRouteHook } from '../../plugins/route-hooks.ts';
 import { SignatureWorkers } from './signature-workers.ts';
 import { insertScans, type BatchRecord, type CodeRow, type ScanRecord } from './queries.ts';
 
@@ -482,17 +483,20 @@ export const verifyHotPlugin = fp(
     };
     await registry.watch.start();
     app.decorate('verifyHot', state);
-    app.addHook('onSend', async (request, _reply, payload) => {
-      const m = request.method;
-      if (
-        m !== 'GET' &&
-        m !== 'HEAD' &&
-        m !== 'OPTIONS' &&
-        !READ_ONLY_POSTS.has(request.routeOptions.url ?? '')
-      ) {
-        registry.changed();
-      }
-      return payload;
+    // Only on routes that can write (an app-level hook would run on every scan, too).
+    const forget = (
+      _request: unknown,
+      _reply: unknown,
+      payload: unknown,
+      done: (err: null, p: unknown) => void,
+    ) => {
+      registry.changed();
+      done(null, payload);
+    };
+    app.addHook('onRoute', (route) => {
+      const methods = Array.isArray(route.method) ? route.method : [route.method];
+      const writes = methods.some((m) => m !== 'GET' && m !== 'HEAD' && m !== 'OPTIONS');
+      if (writes && !READ_ONLY_POSTS.has(route.url)) addRouteHook(route, 'onSend', forget);
     });
     app.addHook('onClose', async () => {
       await state.scans.close();
