@@ -34,17 +34,28 @@ interface Ymd {
   d: number;
 }
 
-function parse(date: string): Ymd | null {
+/** Dates parsed before: the same few dates (validity, production, best-before) recur in every check. */
+const parsedDates = new Map<string, Readonly<Ymd> | null>();
+
+function parse(date: string): Readonly<Ymd> | null {
+  const known = parsedDates.get(date);
+  if (known !== undefined) return known;
   const match = ISO_DATE.exec(date);
-  if (!match) return null;
-  const y = Number(match[1]);
-  const m = Number(match[2]);
-  const d = Number(match[3]);
-  if (y < 1 || m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) return null;
-  return { y, m, d };
+  let ymd: Readonly<Ymd> | null = null;
+  if (match) {
+    const y = Number(match[1]);
+    const m = Number(match[2]);
+    const d = Number(match[3]);
+    if (y >= 1 && m >= 1 && m <= 12 && d >= 1 && d <= daysInMonth(y, m)) ymd = Object.freeze({ y, m, d });
+  }
+  if (date.length === 10) {
+    if (parsedDates.size >= 4096) parsedDates.clear();
+    parsedDates.set(date, ymd);
+  }
+  return ymd;
 }
 
-function parseOrThrow(date: string): Ymd {
+function parseOrThrow(date: string): Readonly<Ymd> {
   const ymd = parse(date);
   if (!ymd) throw new RangeError(`Not an ISO calendar date (YYYY-MM-DD): ${JSON.stringify(date)}`);
   return ymd;

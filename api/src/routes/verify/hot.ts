@@ -357,6 +357,8 @@ export interface ScanLogOptions {
  */
 export class ScanLog {
   #pending: ScanRecord[] = [];
+  /** How many of `#pending` each path has (asked on every unit-code scan: no walk of the list). */
+  readonly #pendingByPath = new Map<string, number>();
   #timer: NodeJS.Timeout | null = null;
   #flushing: Promise<void> | null = null;
   #failures = 0;
@@ -373,9 +375,10 @@ export class ScanLog {
 
   add(scan: ScanRecord): void {
     this.#pending.push(scan);
+    this.#pendingByPath.set(scan.path, (this.#pendingByPath.get(scan.path) ?? 0) + 1);
     if (this.#pending.length > this.opts.maxPending) {
       const over = this.#pending.length - this.opts.maxPending;
-      this.#pending.splice(0, over);
+      for (const dropped of this.#pending.splice(0, over)) this.#forget(dropped);
       this.dropped += over;
       if (this.dropped === over || this.dropped % 1000 < over) {
         this.log.warn({ dropped: this.dropped }, 'scans dropped: the database has not taken them');
@@ -387,9 +390,13 @@ export class ScanLog {
 
   /** Scans of `path` not written yet. */
   pendingFor(path: string): number {
-    let n = 0;
-    for (const s of this.#pending) if (s.path === path) n++;
-    return n;
+    return this.#pendingByPath.get(path) ?? 0;
+  }
+
+  #forget(scan: ScanRecord): void {
+    const n = (this.#pendingByPath.get(scan.path) ?? 1) - 1;
+    if (n > 0) this.#pendingByPath.set(scan.path, n);
+    else this.#pendingByPath.delete(scan.path);
   }
 
   get pending(): number {
@@ -429,7 +436,12 @@ export class ScanLog {
       }
       // Written: drop exactly those (others may have been added, or the oldest dropped, meanwhile).
       const done = new Set(batch);
-      this.#pending = this.#pending.filter((s) => !done.has(s));
+      const waiting: ScanRecord[] = [];
+      for (const s of this.#pending) {
+        if (done.has(s)) this.#forget(s);
+        else waiting.push(s);
+      }
+      this.#pending = waiting;
       this.written += batch.length;
       if (this.#failures > 0) this.log.info?.({ after: this.#failures }, 'scans written again');
       this.#failures = 0;

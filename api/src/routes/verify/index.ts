@@ -8,12 +8,13 @@ import {
   parseCode,
   verifyCode,
   type ParsedCode,
+  type PublicKeyInfo,
   type RegistryInput,
   type ScanHistory,
   type VerifyResult,
 } from '@ocop/domain';
 import type { Config } from '../../config.ts';
-import { toPublicKeyInfo } from '../../plugins/keys.ts';
+import { toPublicKeyInfo, type KeyRecord } from '../../plugins/keys.ts';
 import { problems } from '../common-schemas.ts';
 import { named } from '../codes/schemas.ts';
 import {
@@ -181,6 +182,13 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
   const hot = app.verifyHot;
   const answers = new Lru<string, KeptAnswers>(10_000);
   const findUnit = unitCodeFinder(app.dbHandle);
+  // The key list changes identity only when it is read again.
+  const publicKeys = new WeakMap<readonly KeyRecord[], PublicKeyInfo[]>();
+  const publicKeysOf = (records: readonly KeyRecord[]): PublicKeyInfo[] => {
+    let infos = publicKeys.get(records);
+    if (!infos) publicKeys.set(records, (infos = records.map(toPublicKeyInfo)));
+    return infos;
+  };
   let origins: { at: number; list: string[] } = { at: 0, list: [configured] };
 
   async function acceptedOrigins(): Promise<string[]> {
@@ -302,7 +310,7 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
       const input = {
         text,
         parsed: pre,
-        keys: keyRecords.map(toPublicKeyInfo),
+        keys: publicKeysOf(keyRecords),
         registry,
         history: readHistory,
         now,
