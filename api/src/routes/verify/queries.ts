@@ -173,26 +173,6 @@ const CODE_STATEMENT: Statement = {
 };
 
 /**
- * An issued unit code by path (`$1`) with its earlier verified scans: all-time count and dates,
- * distinct devices and areas within the clone window (`$4` days), and whether this device (`$2`,
- * its keyed hash) and this area (`$3`, the md5 of its text) were among them. One round trip.
- */
-const UNIT_STATEMENT: Statement = {
-  name: 'ocop_unit_code_v2',
-  types: ['text', 'text', 'text', 'int'],
-  text: `
-    select ${CODE_COLUMNS}, h.total, h.first, h.last, h.devices, h.areas, h.seen_device, h.seen_area
-    from codes c cross join lateral (
-      select count(*)::int as total, min(s.scanned_at) as first, max(s.scanned_at) as last,
-        count(distinct s.device_hash) filter (where s.scanned_at >= now() - make_interval(days => $4))::int as devices,
-        count(distinct s.area) filter (where s.scanned_at >= now() - make_interval(days => $4))::int as areas,
-        coalesce(bool_or(s.device_hash = $2 and s.scanned_at >= now() - make_interval(days => $4)), false) as seen_device,
-        coalesce(bool_or(md5(s.area) = $3 and s.scanned_at >= now() - make_interval(days => $4)), false) as seen_area
-      from scans s where s.path = c.path and s.signed) h
-    where c.path = $1`,
-};
-
-/**
  * A batch (`$1`) with its product, producer, certificates, zones and events.
  * Four inner joins and scalar subqueries: joining admin units and categories as well made the
  * planner spend 15–45 ms on PGlite for 0.3 ms of work.
@@ -229,13 +209,14 @@ const BATCH_STATEMENT: Statement = {
     where b.id = $1`,
 };
 
-type Param = string | number | null;
+type Param = string | number | null | readonly (string | null)[];
 /** What may go into PGlite's EXECUTE as a literal: paths, uuids, hex digests, integers. */
 const SAFE_PARAM = /^[0-9A-Za-z._/-]{0,200}$/;
 const prepared = new WeakMap<object, Map<string, Promise<unknown>>>();
 
 function literal(p: Param): string {
   if (p === null) return 'null';
+  if (Array.isArray(p)) return `array[${p.map((x) => literal(x as string | null)).join(', ')}]::text[]`;
   if (typeof p === 'number' && Number.isSafeInteger(p)) return String(p);
   if (typeof p === 'string' && SAFE_PARAM.test(p)) return `'${p}'`;
   throw new TypeError('unsafe statement parameter');
@@ -298,28 +279,15 @@ export async function findCode(handle: DbHandle, path: string): Promise<CodeRow 
   return row ? codeRowOf(row) : null;
 }
 
-/** An issued unit code's row with its earlier verified scans, or null when never issued. */
-async function findUnitCode(
-  handle: DbHandle,
-  path: string,
-  deviceHash: string | null,
-  area: string | null,
-): Promise<UnitCodeFound> {
-  const [row] = await runStatement<UnitSqlRow>(handle, UNIT_STATEMENT, [
-    path,
-    deviceHash,
-    areaDigestOf(area),
-    CLONE_WINDOW_DAYS,
-  ]);
-  return row ? unitFoundOf(row) : null;
-}
-
 /**
- * Many unit codes at once (PostgreSQL): the UNIT_STATEMENT for each (path, device hash, area
- * digest) of `$1`–`$3`, by position (`i`, from 1), in the clone window of `$4` days.
+ * Issued unit codes with their earlier verified scans, many at once: for each (path, device hash,
+ * area digest) of `$1`–`$3`, by position (`i`, from 1), the code's row, its all-time scan count
+ * and dates, the distinct devices and areas within the clone window (`$4` days), and whether this
+ * device (its keyed hash) and this area (the md5 of its text) were among them. One round trip.
  */
-const UNITS_STATEMENT = {
+const UNITS_STATEMENT: Statement = {
   name: 'ocop_unit_codes_v1',
+  types: ['text[]', 'text[]', 'text[]', 'int'],
   text: `
     select q.i::int as i, ${CODE_COLUMNS}, h.total, h.first, h.last, h.devices, h.areas, h.seen_device, h.seen_area
     from unnest($1::text[], $2::text[], $3::text[]) with ordinality as q(path, device, area, i)
@@ -359,15 +327,12 @@ const areaDigestOf = (area: string | null) =>
   area === null ? null : createHash('md5').update(area, 'utf8').digest('hex');
 
 /**
- * Finds unit codes with their scan history. On PostgreSQL the lookups that arrive in the same
- * turn of the event loop share one statement (at most `maxBatch` codes): under load dozens of
- * scans wait for their own round trip, and the driver's and the server's cost is mostly per
- * statement, not per row. One scan alone waits for nothing. PGlite runs in this process, so each
- * lookup runs its own prepared statement.
+ * Finds unit codes with their scan history. The lookups that arrive in the same turn of the
+ * event loop share one statement (at most `maxBatch` codes): under load dozens of scans wait for
+ * their own round trip, and the cost — the driver's and PostgreSQL's, or PGlite's — is mostly per
+ * statement, not per row. One scan alone waits for nothing.
  */
 export function unitCodeFinder(handle: DbHandle, maxBatch = 64): UnitCodeFinder {
-  const pool = handle.kind === 'postgres' ? handle.pool : undefined;
-  if (!pool) return (path, deviceHash, area) => findUnitCode(handle, path, deviceHash, area);
   interface Waiting {
     path: string;
     device: string | null;
@@ -378,15 +343,12 @@ export function unitCodeFinder(handle: DbHandle, maxBatch = 64): UnitCodeFinder 
   let queue: Waiting[] = [];
   const run = async (batch: Waiting[]): Promise<void> => {
     try {
-      const { rows } = await pool.query<UnitSqlRow & { i: number }>({
-        ...UNITS_STATEMENT,
-        values: [
-          batch.map((w) => w.path),
-          batch.map((w) => w.device),
-          batch.map((w) => w.area),
-          CLONE_WINDOW_DAYS,
-        ],
-      });
+      const rows = await runStatement<UnitSqlRow & { i: number }>(handle, UNITS_STATEMENT, [
+        batch.map((w) => w.path),
+        batch.map((w) => w.device),
+        batch.map((w) => w.area),
+        CLONE_WINDOW_DAYS,
+      ]);
       const found = new Array<UnitCodeFound>(batch.length).fill(null);
       for (const row of rows) found[row.i - 1] = unitFoundOf(row);
       batch.forEach((w, i) => w.resolve(found[i]!));
