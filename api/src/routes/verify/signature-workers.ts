@@ -58,17 +58,23 @@ export class SignatureWorkers {
     const worker = this.#workers[slot] ?? this.#start(slot);
     const id = this.#seq++;
     this.#pending.set(id, { worker, jobs });
-    worker.postMessage({ id, jobs: jobs.map((j) => [j.x, j.y, j.input, j.signature]) });
+    let message = String(id);
+    for (const j of jobs) {
+      message += `\n${j.x} ${j.y} ${j.input} ${Buffer.from(j.signature).toString('base64url')}`;
+    }
+    worker.postMessage(message);
   }
 
   #start(slot: number): Worker {
     const worker = new Worker(new URL('./signature-worker.mjs', import.meta.url));
     worker.unref();
-    worker.on('message', ({ id, results }: { id: number; results: boolean[] }) => {
+    worker.on('message', (message: string) => {
+      const newline = message.indexOf('\n');
+      const id = Number(message.slice(0, newline));
       const batch = this.#pending.get(id);
       if (!batch) return;
       this.#pending.delete(id);
-      batch.jobs.forEach((job, i) => job.resolve(results[i] === true));
+      batch.jobs.forEach((job, i) => job.resolve(message.charCodeAt(newline + 1 + i) === 49)); // '1'
     });
     const lost = () => {
       if (this.#workers[slot] === worker) this.#workers[slot] = null;
