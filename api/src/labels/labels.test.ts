@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batchLabels, NUOC_MAM, seeded, TOI_DEN, unitCodeUrl } from './fixtures.ts';
+import { batchLabels, NUOC_MAM, ORIGIN, seeded, TOI_DEN, unitCodeUrl } from './fixtures.ts';
 import {
   checkLabel,
   findLayout,
@@ -305,6 +305,78 @@ describe('refusals', () => {
   it('refuses a 30 mm roll at 203 dpi for a version-9 code, and accepts it at 300 dpi', () => {
     expect(checkLabel(layout('roll-50x30'), 'png', 203, sample)).toMatchObject({ code: 'qr_does_not_fit' });
     expect(checkLabel(layout('roll-50x30'), 'png', 300, sample)).toEqual({ ok: true });
+  });
+
+  // What fits depends on the code's QR version, which its length and characters decide: a short
+  // code (a short origin and lot, as in the API tests) can be version 8, a long lot version 10.
+  const byVersion = {
+    8: unitCodeUrl(seeded(1), 'L1').replace(ORIGIN, 'https://ocop.vn'),
+    9: url,
+    10: unitCodeUrl(seeded(1), 'tls-2026-0115-ly-son'),
+  };
+  const fitsAt203 = (v: 8 | 9 | 10) =>
+    Object.fromEntries(
+      ['roll-50x30', 'roll-40x30', 'roll-35x22', 'roll-50x40'].map((id) => {
+        const r = checkLabel(layout(id), 'pdf', 203, { ...sample, url: byVersion[v] });
+        return [id, r.ok ? 'fits' : { code: r.code, alternatives: r.alternatives }];
+      }),
+    );
+
+  it('at 203 dpi a version-8 code fits the 50 × 30 roll, and refusals offer it beside the 50 × 40', () => {
+    expect(encodeQr(byVersion[8]).version).toBe(8);
+    const qr = { code: 'qr_does_not_fit', alternatives: { dpi: 300, layouts: ['roll-50x30', 'roll-50x40'] } };
+    expect(fitsAt203(8)).toEqual({
+      'roll-50x30': 'fits',
+      'roll-40x30': qr,
+      'roll-35x22': qr,
+      'roll-50x40': 'fits',
+    });
+    const r = checkLabel(layout('roll-35x22'), 'pdf', 203, { ...sample, url: byVersion[8] });
+    expect(r).toMatchObject({
+      reasonVi: expect.stringMatching(
+        /nên mã QR cần 28,5 mm .* Nhãn sẽ vừa với máy in 300 dpi, hoặc cuộn nhãn 50 × 30 mm \(roll-50x30\) hoặc 50 × 40 mm \(roll-50x40\)\.$/,
+      ),
+      reason: expect.stringMatching(
+        /so the QR needs 28\.5 mm .* It fits with a 300-dpi printer, or the 50 × 30 mm \(roll-50x30\) or the 50 × 40 mm \(roll-50x40\) roll\.$/,
+      ),
+    });
+  });
+
+  it('at 203 dpi a version-9 code fits only the 50 × 40 roll; each smaller roll fits it at 300 dpi', () => {
+    expect(encodeQr(byVersion[9]).version).toBe(9);
+    const qr = { code: 'qr_does_not_fit', alternatives: { dpi: 300, layouts: ['roll-50x40'] } };
+    expect(fitsAt203(9)).toEqual({
+      'roll-50x30': qr,
+      'roll-40x30': qr,
+      'roll-35x22': qr,
+      'roll-50x40': 'fits',
+    });
+  });
+
+  it('a version-10 code fits the 50 × 40 roll at 203 dpi, and the 35 × 22 roll at no resolution', () => {
+    expect(encodeQr(byVersion[10]).version).toBe(10);
+    const qr = { code: 'qr_does_not_fit', alternatives: { dpi: 300, layouts: ['roll-50x40'] } };
+    expect(fitsAt203(10)).toEqual({
+      'roll-50x30': qr,
+      'roll-40x30': qr,
+      // 4-dot modules at 300 dpi (0.34 mm; 8 dots at 600): 65 × 0.3387 = 22.01 mm > 22 mm.
+      'roll-35x22': { code: 'qr_does_not_fit', alternatives: { dpi: null, layouts: ['roll-50x40'] } },
+      'roll-50x40': 'fits',
+    });
+    const r = checkLabel(layout('roll-35x22'), 'pdf', 203, { ...sample, url: byVersion[10] });
+    expect(r).toMatchObject({
+      reasonVi: expect.stringMatching(
+        /nên mã QR cần 32,5 mm .* Nhãn sẽ vừa với cuộn nhãn 50 × 40 mm \(roll-50x40\)\.$/,
+      ),
+      reason: expect.stringMatching(
+        /so the QR needs 32\.5 mm .* It fits with the 50 × 40 mm \(roll-50x40\) roll\.$/,
+      ),
+    });
+    for (const dpi of [300, 600] as const) {
+      expect(checkLabel(layout('roll-35x22'), 'pdf', dpi, { ...sample, url: byVersion[10] })).toMatchObject({
+        code: 'qr_does_not_fit',
+      });
+    }
   });
 
   it('fits every preset at its default resolution', () => {
