@@ -148,7 +148,7 @@ export const LAYOUTS: readonly Layout[] = [
     gapMm: 2,
     paddingMm: 1,
     defaultDpi: 300,
-    note: 'Too short for a code URL at 203 dpi (4-dot modules): 300 dpi or better.',
+    note: 'Too short for a code URL at 203 dpi (4-dot modules): 300 dpi or better, and too short for a version-10 code at any dpi.',
   },
   {
     id: 'roll-50x40',

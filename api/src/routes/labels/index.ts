@@ -114,8 +114,9 @@ const labels: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
         description:
           'Every preset layout with `fits`, the resolutions (203, 300, 600 dpi) at which the batch’s code and text ' +
           'fit it, and `refused`, the others, each with the reason in Vietnamese and English and the alternatives. ' +
-          'A GS1 Digital Link unit code is a version-9 or -10 QR: with 4-module quiet zones and 0.5 mm modules it ' +
-          'needs 30.5–32.5 mm, so at 203 dpi the 30 mm-tall rolls do not fit (the 50×40 roll does), and they do at 300 dpi. ' +
+          'A GS1 Digital Link unit code is usually a version-9 QR (8 to 10 with the origin and the code’s digits): with ' +
+          '4-module quiet zones and 0.5 mm modules it needs 28.5–32.5 mm, so at 203 dpi the 30 mm-tall rolls usually ' +
+          'do not fit (the 50×40 roll does), and they do at 300 dpi; a version-10 code fits the 35×22 roll at no dpi. ' +
           'Same people and 409 refusals as the labels.',
         security: bearer,
         params: LabelsParams,
