@@ -51,6 +51,19 @@ async function issued(serials = 0) {
   return { ...b, batchUrl: body.batchCode.url as string, unitUrls: (body.units?.urls ?? []) as string[] };
 }
 
+/** The batch code of a new batch of `quantity` boxes, issued without unit codes. */
+async function batchCodeOf(quantity: number): Promise<string> {
+  const b = await makeCertifiedBatch(t.app.db, { quantity, unit: 'hộp' });
+  const res = await t.app.inject({
+    method: 'POST',
+    url: `/api/v1/batches/${b.batchId}/codes`,
+    headers: { authorization: admin.authorization },
+    payload: {},
+  });
+  expect(res.statusCode).toBe(201);
+  return res.json().batchCode.url as string;
+}
+
 interface Answer {
   verdict: string;
   checks: { id: string; evidence?: Record<string, unknown> }[];
@@ -254,14 +267,7 @@ describe('the answer kept for a batch code', () => {
   });
 
   it('turns suspected_copy when the scans outnumber the units, kept answer or not', async () => {
-    const b = await makeCertifiedBatch(t.app.db, { quantity: 2, unit: 'hộp' });
-    const res = await t.app.inject({
-      method: 'POST',
-      url: `/api/v1/batches/${b.batchId}/codes`,
-      headers: { authorization: admin.authorization },
-      payload: {},
-    });
-    const code = res.json().batchCode.url as string;
+    const code = await batchCodeOf(2);
     const limit = batchScanLimit(2);
     const verdicts = [];
     for (let i = 0; i < limit + 2; i++) verdicts.push((await verify({ code })).verdict);
@@ -270,14 +276,7 @@ describe('the answer kept for a batch code', () => {
   });
 
   it('past the limit too: the kept answer is, byte for byte, a fresh one but for the count and the time', async () => {
-    const b = await makeCertifiedBatch(t.app.db, { quantity: 1, unit: 'hộp' });
-    const res = await t.app.inject({
-      method: 'POST',
-      url: `/api/v1/batches/${b.batchId}/codes`,
-      headers: { authorization: admin.authorization },
-      payload: {},
-    });
-    const code = res.json().batchCode.url as string;
+    const code = await batchCodeOf(1);
     const limit = batchScanLimit(1);
     for (let i = 0; i < limit; i++) await verify({ code });
     const raw = async () =>
