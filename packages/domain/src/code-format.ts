@@ -240,15 +240,25 @@ export function formatCodeUrl(canonical: string, kid: string, sig: string): stri
   return `${canonical}?k=${keyRefOf(kid)}&s=${sig}`;
 }
 
+const normalisedOrigins = new Map<string, string | null>();
+
 /** Normalises an origin the way {@link parseCode} compares them (`URL.origin`), or null. */
 export function normaliseOrigin(origin: string): string | null {
+  // Every scan compares its origin with the accepted ones: a URL parse each, remembered.
+  const known = normalisedOrigins.get(origin);
+  if (known !== undefined) return known;
+  let normalised: string | null = null;
   try {
     const u = new URL(origin);
-    if (u.protocol !== 'https:' && u.protocol !== 'http:') return null;
-    return u.origin;
+    if (u.protocol === 'https:' || u.protocol === 'http:') normalised = u.origin;
   } catch {
-    return null;
+    normalised = null;
   }
+  if (typeof origin === 'string' && origin.length <= 256) {
+    if (normalisedOrigins.size >= 1024) normalisedOrigins.clear();
+    normalisedOrigins.set(origin, normalised);
+  }
+  return normalised;
 }
 
 /**
