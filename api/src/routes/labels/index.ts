@@ -6,7 +6,7 @@ import { AppError } from '../../errors.ts';
 import { currentUser } from '../../plugins/auth.ts';
 import { bearer, errors, named } from '../route-helpers.ts';
 import labelJobs from './jobs.ts';
-import { prepareLabels, printableBatch, sampleLabel } from './prepare.ts';
+import { leastPackable, prepareLabels, printableBatch, sampleLabel } from './prepare.ts';
 import {
   LabelLayouts,
   LabelLayoutsQuery,
@@ -126,7 +126,9 @@ const labels: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
     },
     async (request) => {
       const batch = await printableBatch(app.db, currentUser(request), request.params.id);
-      const sample = await sampleLabel(app.db, batch);
+      const real = await sampleLabel(app.db, batch);
+      // What fits is decided by the QR the batch's codes may need at most, not by this one's.
+      const sample = { ...real, url: leastPackable(real.url) };
       // ~150 ms of text fitting for 7 layouts × 3 resolutions: once per batch and format.
       const format = request.query.format ?? 'pdf';
       const key = `${format} ${JSON.stringify(sample)}`;
@@ -138,7 +140,7 @@ const labels: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
       }
       if (!result.ok) throw new AppError('bad_request', result.reason, { reason: result.code });
       return {
-        sample: { url: sample.url, qrVersion: encodeQr(sample.url).version },
+        sample: { url: real.url, qrVersion: encodeQr(sample.url).version },
         layouts: result.layouts.map(({ layout, fits, refused }) => ({
           id: layout.id,
           kind: layout.kind,

@@ -157,8 +157,9 @@ export async function prepareLabels(
 
   const toLabel = labelDataOf(batch, await labelTextOf(db, batch.productId), stars);
 
-  // Unit URLs of a batch differ only in their random serial and signature: one stands for all.
-  const fit = checkLabel(layout, format, dpi, toLabel(sample));
+  // Unit URLs of a batch differ only in their random serial and signature: one stands for all,
+  // with those parts as the QR packs them least (a digit-rich one may need a smaller version).
+  const fit = checkLabel(layout, format, dpi, { ...toLabel(sample), url: leastPackable(sample.url) });
   if (!fit.ok) {
     throw new AppError(fit.code === 'invalid_label' ? 'bad_request' : 'label_does_not_fit', fit.reason, {
       reason: fit.code,
@@ -223,7 +224,8 @@ function labelDataOf(
 
 /**
  * The label that stands for the batch's labels when asking what fits: its first unit code (the
- * longest URL), or its batch code. @throws AppError 409 while it cannot be printed or has no code.
+ * longest URL), or its batch code. Ask what fits with {@link leastPackable} of its URL.
+ * @throws AppError 409 while it cannot be printed or has no code.
  */
 export async function sampleLabel(db: Kysely<Database>, batch: BatchForCodes): Promise<LabelData> {
   const stars = await assertPrintable(db, batch);
@@ -234,6 +236,19 @@ export async function sampleLabel(db: Kysely<Database>, batch: BatchForCodes): P
     : unit.value;
   if (!code) throw new AppError('no_codes_to_print', 'This batch has no code yet: issue its codes first.');
   return labelDataOf(batch, await labelTextOf(db, batch.productId), stars)(code);
+}
+
+/**
+ * `url` with its random parts — the serial and the signature — replaced by as many lowercase
+ * letters: the same length, but nothing the QR encoder can pack into its numeric or alphanumeric
+ * modes. Whatever its random parts, a code of the batch needs no larger QR version than this one
+ * (about one random code in 60 packs into a smaller version, and must not decide what fits).
+ */
+export function leastPackable(url: string): string {
+  const letters = (s: string) => 'x'.repeat(s.length);
+  return url
+    .replace(/(\/21\/)([^/?#]+)/, (_m, head: string, serial: string) => head + letters(serial))
+    .replace(/([?&]s=)([^&#]+)/, (_m, head: string, sig: string) => head + letters(sig));
 }
 
 /** The serial (GS1 AI 21) of a unit code URL, for file names. */
