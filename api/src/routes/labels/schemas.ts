@@ -160,8 +160,14 @@ const LabelRefusal = Type.Object(
 export const LabelLayouts = Type.Object(
   {
     sample: Type.Object({
-      url: Type.String({ description: 'the code the check used: the first unit code, or the batch code' }),
-      qrVersion: Type.Integer({ description: 'QR version of that code at error correction M' }),
+      url: Type.String({
+        description: 'the code that stands for the batch: its first unit code, or the batch code',
+      }),
+      qrVersion: Type.Integer({
+        description:
+          'the largest QR version (error correction M) a code of this shape may need, whatever its random serial and ' +
+          'signature: what fits is decided by it',
+      }),
     }),
     layouts: Type.Array(
       Type.Object(
