@@ -1,4 +1,4 @@
-import { createHash, createPublicKey, randomUUID, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -6,6 +6,7 @@ import type { DbHandle } from '@ocop/db';
 import type { EcPublicJwk } from '@ocop/domain';
 import type { Config } from '../../config.ts';
 import { addRouteHook } from '../../plugins/route-hooks.ts';
+import { es256Checker } from './es256-check.mjs';
 import { SignatureWorkers } from './signature-workers.ts';
 import { insertScans, type BatchRecord, type CodeRow, type ScanRecord } from './queries.ts';
 
@@ -286,27 +287,8 @@ export function es256Verifier(opts: { max?: number; workers?: number } = {}): ((
 ) => boolean | Promise<boolean>) & {
   close(): Promise<void>;
 } {
-  const keys = new Map<string, KeyObject | null>();
   const results = new Lru<string, boolean>(opts.max ?? 100_000);
-  const keyOf = (x: string, y: string): KeyObject | null => {
-    const id = `${x}.${y}`;
-    let key = keys.get(id);
-    if (key === undefined) {
-      try {
-        key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x, y }, format: 'jwk' });
-      } catch {
-        key = null;
-      }
-      if (keys.size >= 256) keys.clear();
-      keys.set(id, key);
-    }
-    return key;
-  };
-  const here = (x: string, y: string, input: string, signature: Uint8Array): boolean => {
-    const key = keyOf(x, y);
-    if (key === null) return false;
-    return cryptoVerify('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }, signature);
-  };
+  const { keyOf, check: here } = es256Checker();
   const pool = opts.workers
     ? new SignatureWorkers(opts.workers, (job) => here(job.x, job.y, job.input, job.signature))
     : null;

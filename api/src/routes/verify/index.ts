@@ -76,6 +76,17 @@ function withScansMarked(answer: VerifyAnswer): VerifyAnswer {
   };
 }
 
+/** What kept answers were computed from: they stand while all four are unchanged. */
+interface Basis {
+  generation: number;
+  keys: readonly unknown[];
+  origins: readonly string[];
+  day: string;
+}
+
+const sameBasis = (a: Basis, b: Basis): boolean =>
+  a.generation === b.generation && a.keys === b.keys && a.origins === b.origins && a.day === b.day;
+
 /**
  * The answers for a batch code, kept for the scans that follow: a batch code's answer shows no
  * device or area, so until the registry, the keys, the accepted origins or the day change, the
@@ -84,11 +95,7 @@ function withScansMarked(answer: VerifyAnswer): VerifyAnswer {
  * label scanned again and again is answered as cheaply as a genuine one). Anything else
  * recomputes the answer.
  */
-interface KeptAnswers {
-  generation: number;
-  keys: readonly unknown[];
-  origins: readonly string[];
-  day: string;
+interface KeptAnswers extends Basis {
   path: string;
   /** Scans up to which the `within` answer stands (batchScanLimit of the batch's units). */
   limit: number;
@@ -241,10 +248,7 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
       const kept = answers.get(text);
       if (
         kept !== undefined &&
-        kept.generation === generation &&
-        kept.keys === keyRecords &&
-        kept.origins === list &&
-        kept.day === day &&
+        sameBasis(kept, { generation, keys: keyRecords, origins: list, day }) &&
         hot.registry.watch.live
       ) {
         const count = hot.batchCounts.get(kept.path);
@@ -355,22 +359,12 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
         }
         const template = templateOf(marked);
         if (template !== null && render(template, hist.totalScans, answer.checkedAt) === body) {
+          const basis: Basis = { generation, keys: keyRecords, origins: list, day };
           const same = answers.get(text);
           const entry: KeptAnswers =
-            same !== undefined &&
-            same.generation === generation &&
-            same.keys === keyRecords &&
-            same.origins === list &&
-            same.day === day
+            same !== undefined && sameBasis(same, basis)
               ? same
-              : {
-                  generation,
-                  keys: keyRecords,
-                  origins: list,
-                  day,
-                  path: result.code.path,
-                  limit: batchScanLimit(rec.units),
-                };
+              : { ...basis, path: result.code.path, limit: batchScanLimit(rec.units) };
           entry[copyCheck.ok ? 'within' : 'over'] = template;
           answers.set(text, entry);
         }

@@ -43,13 +43,6 @@ export class SignatureWorkers {
     });
   }
 
-  /** Checks handed to a worker and not answered yet. */
-  get inFlight(): number {
-    let n = 0;
-    for (const p of this.#pending.values()) n += p.jobs.length;
-    return n;
-  }
-
   #send(): void {
     const jobs = this.#queue;
     this.#queue = [];
