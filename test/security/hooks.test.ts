@@ -1,6 +1,6 @@
 import type { RouteOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSecApp, bytes, listen, rawRequest, type SecApp } from './support.ts';
+import { buildSecApp, SHORT_LIMITS, bytes, listen, rawRequest, type SecApp } from './support.ts';
 
 /**
  * The lean hook chain (plugins/security.ts, auth.ts, idempotency.ts, enumeration.ts): hooks that
@@ -65,22 +65,12 @@ describe('the cheap paths answer as the full ones', () => {
   const timersLeft: unknown[] = [];
   let seq = 0;
   beforeAll(async () => {
-    t = await buildSecApp(
-      {},
-      {
-        bodyTimeoutMs: 1_000,
-        bodyMinBytesPerSecond: 8 * 1024,
-        headersTimeoutMs: 1_500,
-        requestTimeoutMs: 3_000,
-        connectionsCheckingIntervalMs: 250,
-      },
-      (app) => {
-        app.addHook('onResponse', (request, _reply, done) => {
-          timersLeft.push(request.bodyTimer);
-          done();
-        });
-      },
-    );
+    t = await buildSecApp({}, SHORT_LIMITS, (app) => {
+      app.addHook('onResponse', (request, _reply, done) => {
+        timersLeft.push(request.bodyTimer);
+        done();
+      });
+    });
     port = await listen(t.app);
   });
   afterAll(async () => t?.close());

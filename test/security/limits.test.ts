@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSecApp, bytes, listen, rawRequest, type SecApp } from './support.ts';
+import { buildSecApp, SHORT_LIMITS, bytes, listen, rawRequest, type SecApp } from './support.ts';
 
 const SIGN_IN = { email: 'nobody@test.ocop.vn', password: 'wrong' };
 
@@ -78,16 +78,7 @@ describe('request timeouts and slow bodies (L03)', () => {
   let t: SecApp;
   let port: number;
   beforeAll(async () => {
-    t = await buildSecApp(
-      {},
-      {
-        bodyTimeoutMs: 1_000,
-        bodyMinBytesPerSecond: 8 * 1024,
-        headersTimeoutMs: 1_500,
-        requestTimeoutMs: 3_000,
-        connectionsCheckingIntervalMs: 250,
-      },
-    );
+    t = await buildSecApp({}, SHORT_LIMITS);
     port = await listen(t.app);
   });
   afterAll(async () => t?.close());

@@ -11,6 +11,15 @@ export interface SecApp {
   close(): Promise<void>;
 }
 
+/** Limits short enough for slow-body and slow-header tests to finish in seconds. */
+export const SHORT_LIMITS: Readonly<Partial<Limits>> = Object.freeze({
+  bodyTimeoutMs: 1_000,
+  bodyMinBytesPerSecond: 8 * 1024,
+  headersTimeoutMs: 1_500,
+  requestTimeoutMs: 3_000,
+  connectionsCheckingIntervalMs: 250,
+});
+
 /** A fresh app on its own database, with any configuration and limits. */
 export async function buildSecApp(
   overrides: Partial<Config> = {},
