@@ -1,4 +1,5 @@
-import { gzipSync } from 'node:zlib';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import {
@@ -110,6 +111,40 @@ describe.skipIf(skip)('the verification page behind every code', () => {
     expect(total).toBeLessThanOrEqual(60 * 1024);
     const head = /<head>([\s\S]*?)<\/head>/.exec(html)?.[1] ?? '';
     expect(head).not.toMatch(/<script(?![^>]*\b(?:async|defer|type="module")\b)/);
+  });
+
+  it('goes gzipped to a phone that takes gzip (a third of the bytes), as it is to one that does not', async () => {
+    const raw = (acceptEncoding?: string) =>
+      new Promise<{ headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+        const req = httpRequest(
+          codes.genuine.replace(/^https?:\/\/[^/]+/, app.origin),
+          {
+            headers: {
+              accept: 'text/html',
+              ...(acceptEncoding ? { 'accept-encoding': acceptEncoding } : {}),
+            },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+            res.on('error', reject);
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    const gz = await raw('gzip, deflate, br');
+    const plain = await raw();
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gz.headers.vary).toMatch(/accept-encoding/i);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.headers.vary).toMatch(/accept-encoding/i);
+    const html = gunzipSync(gz.body).toString('utf8');
+    expect(verdictOf(html)).toBe('genuine');
+    expect(verdictOf(plain.body.toString('utf8'))).toBe('genuine');
+    expect(gz.body.length).toBeLessThan(plain.body.length / 3);
+    console.log(`verification page on the wire: ${plain.body.length} B, gzipped ${gz.body.length} B`);
   });
 
   it('says it in English with ?lang=en, and shows the certified stars to compare with the pack', async () => {
