@@ -328,6 +328,80 @@ describe('the answer kept for a batch code', () => {
   });
 });
 
+describe('the answer kept for a forgery', () => {
+  /** Counts the signature checks the route asks for (remembered results included). */
+  async function countingChecks<T>(run: () => Promise<T>): Promise<{ result: T; checks: number }> {
+    const hot = t.app.verifyHot;
+    const original = hot.verifySignature;
+    let checks = 0;
+    hot.verifySignature = Object.assign(
+      (...args: Parameters<typeof original>) => {
+        checks++;
+        return original(...args);
+      },
+      { close: () => original.close() },
+    );
+    try {
+      return { result: await run(), checks };
+    } finally {
+      hot.verifySignature = original;
+    }
+  }
+  const raw = async (code: string) =>
+    (await t.app.inject({ method: 'POST', url: '/api/v1/verify', payload: { code } })).body;
+  const untimed = (body: string) => body.replace(/"checkedAt":"[^"]+"/, '"checkedAt":"#"');
+
+  it('is, byte for byte, a fresh answer but for the time; every scan is still recorded', async () => {
+    const c = await issued(1);
+    const forged = c.unitUrls[0]!.replace(/s=.{4}/, 's=AAAA');
+    const { result, checks } = await countingChecks(async () => [
+      await raw(forged), // computed, kept
+      await raw(forged), // kept
+      await raw(forged), // kept
+    ]);
+    expect(checks).toBe(1);
+    expect(JSON.parse(result[0]!).verdict).toBe('forged');
+    expect(new Set(result.map(untimed)).size).toBe(1);
+    // Computed again once the keys were read again: the same text.
+    await t.app.keys.all({ refresh: true });
+    const again = await countingChecks(() => raw(forged));
+    expect(again.checks).toBe(1);
+    expect(untimed(again.result)).toBe(untimed(result[0]!));
+    await t.app.verifyHot.scans.flush();
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from scans
+      where path = ${new URL(forged).pathname} and verdict = 'forged' and not signed`.execute(t.app.db);
+    expect(rows[0]!.n).toBe(4);
+  });
+
+  it('is not kept for a code naming a key we do not have (the next scan looks for a key made since)', async () => {
+    const c = await issued(0);
+    const url = new URL(c.batchUrl);
+    url.searchParams.set('k', 'ZZZZZZZZ');
+    const unknownKey = url.toString();
+    const keys = t.app.keys;
+    const original = keys.refreshSoon.bind(keys);
+    let rereads = 0;
+    keys.refreshSoon = () => {
+      rereads++;
+      return original();
+    };
+    try {
+      for (let i = 0; i < 3; i++) expect(JSON.parse(await raw(unknownKey)).verdict).toBe('forged');
+    } finally {
+      keys.refreshSoon = original;
+    }
+    expect(rereads).toBe(3);
+  });
+
+  it('a genuine code is never answered from a kept forgery of another text', async () => {
+    const c = await issued(1);
+    const forged = c.unitUrls[0]!.replace(/s=.{4}/, 's=AAAA');
+    await raw(forged);
+    await raw(forged);
+    expect(JSON.parse(await raw(c.unitUrls[0]!)).verdict).toBe('genuine');
+  });
+});
+
 describe('es256Verifier', () => {
   it.each([0, 2])(
     'agrees with node:crypto, for the first check and the remembered ones (%i worker threads)',

@@ -55,11 +55,14 @@ interface AnswerTemplate {
   tail: string;
 }
 
-function templateOf(answer: VerifyAnswer): AnswerTemplate | null {
+/** The template of an answer; `counted`: it must show the scan count (the mark) at least once. */
+function templateOf(answer: VerifyAnswer, counted: boolean): AnswerTemplate | null {
   const [head, tail, ...rest] = JSON.stringify({ ...answer, checkedAt: TIME_MARK }).split(`"${TIME_MARK}"`);
   if (head === undefined || tail === undefined || rest.length > 0) return null;
   const pieces = head.split(String(SCANS_MARK));
-  return pieces.length < 2 ? null : { verdict: answer.verdict, pieces, tail };
+  return (counted ? pieces.length < 2 : pieces.length !== 1)
+    ? null
+    : { verdict: answer.verdict, pieces, tail };
 }
 
 function render(t: AnswerTemplate, scans: number, checkedAt: string): string {
@@ -76,16 +79,22 @@ function withScansMarked(answer: VerifyAnswer): VerifyAnswer {
   };
 }
 
-/** What kept answers were computed from: they stand while all four are unchanged. */
-interface Basis {
-  generation: number;
+/** What every kept answer was computed from: the keys, the accepted origins and the day. */
+interface Inputs {
   keys: readonly unknown[];
   origins: readonly string[];
   day: string;
 }
 
-const sameBasis = (a: Basis, b: Basis): boolean =>
-  a.generation === b.generation && a.keys === b.keys && a.origins === b.origins && a.day === b.day;
+const sameInputs = (a: Inputs, b: Inputs): boolean =>
+  a.keys === b.keys && a.origins === b.origins && a.day === b.day;
+
+/** What a batch code's kept answers were computed from: they stand while all four are unchanged. */
+interface Basis extends Inputs {
+  generation: number;
+}
+
+const sameBasis = (a: Basis, b: Basis): boolean => a.generation === b.generation && sameInputs(a, b);
 
 /**
  * The answers for a batch code, kept for the scans that follow: a batch code's answer shows no
@@ -101,6 +110,18 @@ interface KeptAnswers extends Basis {
   limit: number;
   within?: AnswerTemplate;
   over?: AnswerTemplate;
+}
+
+/**
+ * The answer of a code whose signature does not match a key we have: it depends on the text, the
+ * keys and the accepted origins only (no registry, no count), so a counterfeit label printed on
+ * every fake pack and scanned again and again is answered without checking it again. Not kept:
+ * a code naming a key we do not have (the next scan must look for a key made since), nor one
+ * refused by what the registry says (a revoked key, a code never issued).
+ */
+interface KeptForgery extends Inputs {
+  path: string;
+  answer: AnswerTemplate;
 }
 
 /**
@@ -188,6 +209,8 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
   const hashDevice = deviceHasher(app.secrets.keyEncryptionKey);
   const hot = app.verifyHot;
   const answers = new Lru<string, KeptAnswers>(10_000);
+  // Apart, so that a flood of distinct forgeries never pushes out the genuine batch codes.
+  const forgeries = new Lru<string, KeptForgery>(2_000);
   const findUnit = unitCodeFinder(app.dbHandle);
   // The key list changes identity only when it is read again.
   const publicKeys = new WeakMap<readonly KeyRecord[], PublicKeyInfo[]>();
@@ -259,6 +282,12 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
           hot.batchCounts.add(kept.path);
           return sendSerialized(reply, render(template, scans, now.toISOString()));
         }
+      }
+      // The same forgery again (a counterfeit label): its answer with this scan's time.
+      const forgery = forgeries.get(text);
+      if (forgery !== undefined && sameInputs(forgery, { keys: keyRecords, origins: list, day })) {
+        hot.scans.add({ path: forgery.path, verdict: 'forged', signed: false, ...scan });
+        return sendSerialized(reply, render(forgery.answer, 0, now.toISOString()));
       }
       const pre = parseCode(text, list);
       if (pre.ok && !keyRecords.some((k) => k.keyRef === pre.code.keyRef)) {
@@ -357,7 +386,7 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
           });
           marked = answerOf(over, rec, hist, now);
         }
-        const template = templateOf(marked);
+        const template = templateOf(marked, true);
         if (template !== null && render(template, hist.totalScans, answer.checkedAt) === body) {
           const basis: Basis = { generation, keys: keyRecords, origins: list, day };
           const same = answers.get(text);
@@ -367,6 +396,23 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
               : { ...basis, path: result.code.path, limit: batchScanLimit(rec.units) };
           entry[copyCheck.ok ? 'within' : 'over'] = template;
           answers.set(text, entry);
+        }
+      }
+      if (
+        result.verdict === 'forged' &&
+        result.code &&
+        result.key === undefined &&
+        result.checks.some((c) => c.id === 'signature' && !c.ok)
+      ) {
+        const template = templateOf(answer, false);
+        if (template !== null && render(template, 0, answer.checkedAt) === body) {
+          forgeries.set(text, {
+            keys: keyRecords,
+            origins: list,
+            day,
+            path: result.code.path,
+            answer: template,
+          });
         }
       }
       return sendSerialized(reply, body);
