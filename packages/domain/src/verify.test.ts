@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   batchScanLimit,
+  batchUnits,
   CLONE_AREA_THRESHOLD,
   CLONE_DEVICE_THRESHOLD,
   SNAPSHOT_MAX_AGE_DAYS,
@@ -131,6 +132,18 @@ function input(
 function failing(r: { checks: { id: string; ok: boolean; warning?: boolean }[] }): string[] {
   return r.checks.filter((c) => !c.ok).map((c) => c.id + (c.warning ? '(warning)' : ''));
 }
+
+describe('batchUnits: the units a batch code is measured against', () => {
+  it('counts issued unit codes first, else the quantity rounded up, at least one', () => {
+    expect(batchUnits(40, 10.5)).toBe(40);
+    expect(batchUnits(0, 10.5)).toBe(11);
+    expect(batchUnits(0, 12)).toBe(12);
+    expect(batchUnits(0, 0.25)).toBe(1);
+    expect(batchUnits(0, 0)).toBe(1);
+    expect(batchUnits(0, Number.NaN)).toBe(1);
+    expect(batchScanLimit(batchUnits(0, 10.5))).toBe(33);
+  });
+});
 
 describe('verifyCode: a verdict for every branch (live registry)', () => {
   const cases: {

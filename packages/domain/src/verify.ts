@@ -59,6 +59,16 @@ export const BATCH_SCANS_PER_UNIT = 3;
 /** …and never below this many scans, however small the batch (a batch of two jars is still scanned in shops). */
 export const BATCH_SCANS_MIN = 20;
 
+/**
+ * How many units a batch has for the copy check: its issued unit codes when it has any, else its
+ * quantity in whole units, rounded up (2.5 tấn of rice are 3 units, never 2), at least 1.
+ * (The analytics' SQL says the same: api/src/routes/analytics/queries.ts.)
+ */
+export function batchUnits(issuedUnitCodes: number, quantity: number): number {
+  if (issuedUnitCodes > 0) return issuedUnitCodes;
+  return Number.isFinite(quantity) ? Math.max(1, Math.ceil(quantity)) : 1;
+}
+
 /** Scans of a batch code with `units` units beyond which it looks copied. */
 export function batchScanLimit(units: number): number {
   return Math.max(units * BATCH_SCANS_PER_UNIT, BATCH_SCANS_MIN);

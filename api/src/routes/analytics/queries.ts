@@ -4,6 +4,7 @@ import {
   BATCH_SCANS_MIN,
   BATCH_SCANS_PER_UNIT,
   batchScanLimit,
+  batchUnits,
   CLONE_AREA_THRESHOLD,
   CLONE_DEVICE_THRESHOLD,
   CLONE_WINDOW_DAYS,
@@ -140,7 +141,7 @@ async function unitsOf(db: Kysely<Database>, batchId: string): Promise<{ units: 
     .where('b.id', '=', batchId)
     .executeTakeFirstOrThrow();
   const unitCodes = Number(row.unit_codes);
-  return { units: unitCodes > 0 ? unitCodes : Math.floor(num(row.quantity)), unitCodes };
+  return { units: batchUnits(unitCodes, num(row.quantity)), unitCodes };
 }
 
 export async function codeAnalytics(
@@ -386,7 +387,7 @@ export async function signalList(db: Kysely<Database>, scope: Scope, limit: numb
     )
     select r.path, r.scans, r.devices, r.areas, r.copies, r.last_at, r.top_area, r.kind,
       b.id as batch_id, b.lot, p.id as product_id, p.name_vi as product_name,
-      case when r.kind = 'batch' then coalesce(nullif(${unitCodesOf}, 0), floor(b.quantity))::int end as units,
+      case when r.kind = 'batch' then coalesce(nullif(${unitCodesOf}, 0), greatest(1, ceil(b.quantity)))::int end as units,
       k.id as case_id
     from recent r
     left join batches b on b.id = r.batch_id
@@ -395,7 +396,7 @@ export async function signalList(db: Kysely<Database>, scope: Scope, limit: numb
     left join cases k on k.code_path = r.path and k.status <> 'closed'
     where (r.copies > 0
       or (coalesce(r.kind, 'unit') = 'unit' and (r.devices >= ${CLONE_DEVICE_THRESHOLD} or r.areas >= ${CLONE_AREA_THRESHOLD}))
-      or (r.kind = 'batch' and r.scans > greatest(coalesce(nullif(${unitCodesOf}, 0), floor(b.quantity)) * ${BATCH_SCANS_PER_UNIT}, ${BATCH_SCANS_MIN})))
+      or (r.kind = 'batch' and r.scans > greatest(coalesce(nullif(${unitCodesOf}, 0), greatest(1, ceil(b.quantity))) * ${BATCH_SCANS_PER_UNIT}, ${BATCH_SCANS_MIN})))
       and ${scope.kind === 'all' ? sql<SqlBool>`true` : sql<SqlBool>`p.id is not null and ${productScopeSql(scope)}`}
     order by (k.id is null) desc, r.devices desc, r.areas desc, r.scans desc, r.path
     limit ${limit}`.execute(db);

@@ -161,6 +161,53 @@ describe('analytics', () => {
     expect((await get(otherProducer, `/api/v1/analytics/batches/${batchId}`)).statusCode).toBe(404);
   });
 
+  it('measures a batch code against its quantity rounded up, as the verifier does (10.5 kg: 11 units)', async () => {
+    const db = t.app.db;
+    const batch = await makeBatch(db, productId, { lot: 'CP-FRAC', quantity: 10.5 });
+    const path = '/01/08939990000026/10/CP-FRAC';
+    const key = await db.selectFrom('signing_keys').select('kid').executeTakeFirstOrThrow();
+    await db
+      .insertInto('codes')
+      .values({
+        path,
+        batch_id: batch.id,
+        kind: 'batch',
+        serial: null,
+        origin: 'http://localhost:3000',
+        kid: key.kid,
+        sig: 'B'.repeat(86),
+      })
+      .execute();
+    try {
+      const limit = batchScanLimit(11); // 33; rounding down would make it 30
+      const scan = { path, verdict: 'genuine', signed: true, area: 'Quảng Ngãi' } as const;
+      await db
+        .insertInto('scans')
+        .values(Array.from({ length: limit }, () => scan))
+        .execute();
+      const signalsOf = async () =>
+        (await get(producer, `/api/v1/analytics/batches/${batch.id}`))
+          .json()
+          .topCodes.find((c: { path: string }) => c.path === path).signals as string[];
+      const listed = async () =>
+        (
+          (await get(admin, '/api/v1/analytics/signals?limit=100')).json().codes as {
+            codePath: string;
+            signals: string[];
+          }[]
+        ).find((c) => c.codePath === path);
+      expect(await signalsOf()).not.toContain('batch_overscanned');
+      expect(await listed()).toBeUndefined();
+      await db.insertInto('scans').values(scan).execute();
+      expect(await signalsOf()).toContain('batch_overscanned');
+      expect((await listed())?.signals).toContain('batch_overscanned');
+    } finally {
+      // The dashboard's counts below are of the fixture alone.
+      await db.deleteFrom('scans').where('path', '=', path).execute();
+      await db.deleteFrom('codes').where('path', '=', path).execute();
+    }
+  });
+
   it('lists the signals for the office, scoped by area', async () => {
     const res = await get(admin, '/api/v1/analytics/signals');
     expect(res.statusCode).toBe(200);

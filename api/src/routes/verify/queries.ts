@@ -4,6 +4,7 @@ import type { QueryResultRow } from 'pg';
 import type { Database, DbHandle, UaClass } from '@ocop/db';
 import {
   CLONE_WINDOW_DAYS,
+  batchUnits,
   certificateStateOn,
   todayInVietnam,
   wasValidOn,
@@ -415,8 +416,7 @@ export async function findBatchRecord(handle: DbHandle, batchId: string): Promis
       actor: e.actor,
       note: e.note,
     })),
-    // A batch's units: its issued unit codes when it has any, else its quantity (in whole units).
-    units: issuedUnits > 0 ? issuedUnits : Math.max(1, Math.ceil(Number(row.quantity))),
+    units: batchUnits(issuedUnits, Number(row.quantity)),
   };
 }
 
