@@ -13,6 +13,7 @@ import * as securityAlerts from './20261129T080100Z-security-alerts.ts';
 import * as labelJobs from './20261129T081000Z-label-jobs.ts';
 import * as scaleIndexes from './20261129T083000Z-scale-indexes.ts';
 import * as registryNotify from './20261129T082000Z-registry-notify.ts';
+import * as codesFastChecks from './20261129T090000Z-codes-fast-checks.ts';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so they run the same
@@ -33,4 +34,5 @@ export const migrations: Record<string, Migration> = {
   '20261129T081000Z-label-jobs': labelJobs,
   '20261129T083000Z-scale-indexes': scaleIndexes,
   '20261129T082000Z-registry-notify': registryNotify,
+  '20261129T090000Z-codes-fast-checks': codesFastChecks,
 };
