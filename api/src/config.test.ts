@@ -31,6 +31,11 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DB_QUERY_TIMEOUT_MS: '-1' })).toThrow(/DB_QUERY_TIMEOUT_MS/);
   });
 
+  it('keeps label job files 7 days unless LABEL_JOB_FILE_DAYS says otherwise', () => {
+    expect(loadConfig({}).labelJobFileDays).toBe(7);
+    expect(loadConfig({ LABEL_JOB_FILE_DAYS: '30' }).labelJobFileDays).toBe(30);
+  });
+
   it('follows PORT in the default public origin and strips a trailing slash', () => {
     expect(loadConfig({ PORT: '8080' }).publicBaseUrl).toBe('http://localhost:8080');
     expect(loadConfig({ PUBLIC_BASE_URL: 'https://ocop.quangngai.gov.vn/' }).publicBaseUrl).toBe(
@@ -45,6 +50,9 @@ describe('loadConfig', () => {
     [{ PUBLIC_BASE_URL: 'ftp://ocop.vn' }, /http/],
     [{ PUBLIC_BASE_URL: 'https://ocop.vn/app' }, /without a path/],
     [{ DEMO_MODE: 'maybe' }, /DEMO_MODE/],
+    [{ LABEL_JOB_FILE_DAYS: '0' }, /LABEL_JOB_FILE_DAYS must be an integer/],
+    [{ LABEL_JOB_FILE_DAYS: '1.5' }, /LABEL_JOB_FILE_DAYS must be an integer/],
+    [{ LABEL_JOB_FILE_DAYS: 'week' }, /LABEL_JOB_FILE_DAYS must be an integer/],
     [{ DATABASE_URL: 'postgres://x/y' }, /KEY_ENCRYPTION_KEY is required/],
     [{ DATABASE_URL: 'postgres://x/y', KEY_ENCRYPTION_KEY: key }, /AUTH_TOKEN_SECRET is required/],
     [{ DATABASE_URL_FILE: '/nonexistent/secret' }, /cannot be read/],

@@ -43,6 +43,8 @@ export interface Config {
   enumerationThreshold: number;
   /** Where background label jobs write their files (routes/labels/jobs.ts). */
   labelJobsDir: string;
+  /** Days a done label job's file is kept before it is deleted (the job can be re-run). */
+  labelJobFileDays: number;
   /**
    * Worker threads for first-time signature checks of the verification (0: on the main thread).
    * Default: one fewer than the cores, at most 4.
@@ -129,6 +131,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ),
     enumerationThreshold: int('ENUMERATION_THRESHOLD', env.ENUMERATION_THRESHOLD, 100, 1, 1_000_000),
     labelJobsDir: resolve(env.LABEL_JOBS_DIR || join(tmpdir(), 'ocop-label-jobs')),
+    labelJobFileDays: int('LABEL_JOB_FILE_DAYS', env.LABEL_JOB_FILE_DAYS, 7, 1, 3650),
     verifyWorkers: int('VERIFY_WORKERS', env.VERIFY_WORKERS, defaultVerifyWorkers(), 0, 64),
   };
   // The client waits a little longer than the server, so a slow query is cancelled by the server
@@ -173,6 +176,7 @@ export function testConfig(overrides: Partial<Config> = {}): Readonly<Config> {
     enumerationWindowSeconds: 600,
     enumerationThreshold: 100,
     labelJobsDir: join(tmpdir(), 'ocop-label-jobs-test'),
+    labelJobFileDays: 7,
     verifyWorkers: 1,
     ...overrides,
   });

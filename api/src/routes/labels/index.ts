@@ -39,7 +39,10 @@ import {
 const fitsCache = new Map<string, ReturnType<typeof layoutFits>>();
 
 const labels: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (app, opts) => {
-  await app.register(labelJobs, { dir: opts.config.labelJobsDir });
+  await app.register(labelJobs, {
+    dir: opts.config.labelJobsDir,
+    fileDays: opts.config.labelJobFileDays,
+  });
   app.get(
     '/api/v1/batches/:id/labels',
     {

@@ -1,17 +1,20 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { FastifyBaseLogger } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../app.ts';
 import { testConfig } from '../../config.ts';
 import { buildTestApp, createUser, type TestApp } from '../../../../test/helpers/app.ts';
 import { makeCertifiedBatch, recallBatch } from '../../../../test/helpers/code-factories.ts';
+import { LabelJobRunner } from './jobs.ts';
 
 /**
  * Background label jobs (issue 5, point 4), on PGlite and on PostgreSQL: a few hundred labels
  * rendered to a file whose QR codes decode to exactly the issued URLs, progress that only grows,
- * the labels route's people and refusals, and a job a restart interrupted, failed and re-run.
+ * the labels route's people and refusals, a job a restart interrupted, failed and re-run, and the
+ * sweep that keeps the folder from filling the disk.
  */
 let t: TestApp;
 let admin: Awaited<ReturnType<typeof createUser>>;
@@ -59,6 +62,26 @@ const createJob = (batchId: string, authorization: string, payload: Record<strin
     headers: { authorization },
     payload,
   });
+
+/** A job row written directly, as a runner elsewhere (or a stopped one) left it. */
+const insertJob = (batchId: string, status: 'running' | 'failed', extra: { done?: number } = {}) =>
+  t.app.db
+    .insertInto('label_jobs')
+    .values({
+      batch_id: batchId,
+      params: JSON.stringify({ codes: 'units', from: 1, to: 5, format: 'pdf', layout: 'roll-50x40' }),
+      total: 5,
+      media_type: 'application/pdf',
+      file_name: 'ocop-nhan.pdf',
+      status,
+      started_at: new Date(),
+      ...(status === 'failed'
+        ? { finished_at: new Date(), error_reason: 'render_failed', error_vi: 'lỗi', error_en: 'failed' }
+        : {}),
+      ...extra,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
 
 /** Polls the job until it is done or failed; every answer's status and progress, in order. */
 async function follow(app: TestApp['app'], location: string, authorization: string) {
@@ -190,19 +213,7 @@ describe('label jobs', () => {
       headers: { authorization: admin.authorization },
     });
     expect(missing.statusCode).toBe(404);
-    const queued = await t.app.db
-      .insertInto('label_jobs')
-      .values({
-        batch_id: b.batchId,
-        params: JSON.stringify({ copies: 1 }),
-        total: 1,
-        media_type: 'application/pdf',
-        file_name: 'x.pdf',
-        status: 'running',
-        started_at: new Date(),
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const queued = await insertJob(b.batchId, 'running');
     const notReady = await t.app.inject({
       url: `/api/v1/label-jobs/${queued.id}/file`,
       headers: { authorization: admin.authorization },
@@ -214,24 +225,15 @@ describe('label jobs', () => {
 
   it('a job left running by a stopped server is failed at the next start, with the reason, and re-runs', async () => {
     const b = await issuedBatch(5);
-    const left = await t.app.db
-      .insertInto('label_jobs')
-      .values({
-        batch_id: b.batchId,
-        params: JSON.stringify({ codes: 'units', from: 1, to: 5, format: 'pdf', layout: 'roll-50x40' }),
-        total: 5,
-        done: 2,
-        media_type: 'application/pdf',
-        file_name: 'ocop-nhan.pdf',
-        status: 'running',
-        started_at: new Date(),
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const left = await insertJob(b.batchId, 'running', { done: 2 });
+    // Half-written when the server stopped: the sweep at the next start deletes it.
+    const part = join(jobsDir, `${left.id}.part`);
+    await writeFile(part, 'half a PDF');
     // The next start, on the same database.
     const next = await buildApp(testConfig({ logLevel: 'silent', labelJobsDir: jobsDir }), { db: t.db });
     try {
       await next.ready();
+      await expect(stat(part)).rejects.toMatchObject({ code: 'ENOENT' });
       const res = await next.inject({
         url: `/api/v1/label-jobs/${left.id}`,
         headers: { authorization: b.producer.authorization },
@@ -260,5 +262,165 @@ describe('label jobs', () => {
     } finally {
       await next.close();
     }
+  });
+});
+
+describe('label job files expire', () => {
+  const DAY = 86_400_000;
+  const exists = (name: string) =>
+    stat(join(jobsDir, name)).then(
+      () => true,
+      (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? false : Promise.reject(err)),
+    );
+
+  /** A runner on the test database and folder that never runs the queue: only its sweep is used. */
+  function sweeper(log: Partial<Record<'info' | 'warn', (...args: unknown[]) => void>> = {}) {
+    const logger = { ...t.app.log, error: () => undefined, ...log } as unknown as FastifyBaseLogger;
+    return new LabelJobRunner(t.app.db, jobsDir, logger, 7);
+  }
+
+  /** A small done job, its JSON and the producer who may download it. */
+  async function doneJob() {
+    const b = await issuedBatch(0);
+    const res = await createJob(b.batchId, b.producer.authorization, { copies: 1, layout: 'a4-40-52x30' });
+    expect(res.statusCode).toBe(202);
+    const { job } = await follow(t.app, res.headers.location!, b.producer.authorization);
+    expect(job.status).toBe('done');
+    return { job, b, authorization: b.producer.authorization };
+  }
+
+  /** Sets a job's finished_at `days` back and answers its JSON. */
+  async function finishedDaysAgo(id: string, days: number, authorization: string) {
+    await t.app.db
+      .updateTable('label_jobs')
+      .set({ finished_at: new Date(Date.now() - days * DAY) })
+      .where('id', '=', id)
+      .execute();
+    const res = await t.app.inject({ url: `/api/v1/label-jobs/${id}`, headers: { authorization } });
+    return res.json<{ finishedAt: string; fileExpiresAt: string }>();
+  }
+
+  it('deletes a done job’s file 7 days after it finished (then 410 with the days and …/retry), keeps a recent one', async () => {
+    const old = await doneJob();
+    const recent = await doneJob();
+    expect(recent.job.fileExpiresAt).toBe(
+      new Date(Date.parse(recent.job.finishedAt) + 7 * DAY).toISOString(),
+    );
+    const oldJob = await finishedDaysAgo(old.job.id, 7.1, old.authorization);
+    expect(oldJob.fileExpiresAt).toBe(new Date(Date.parse(oldJob.finishedAt) + 7 * DAY).toISOString());
+    expect(Date.parse(oldJob.fileExpiresAt)).toBeLessThan(Date.now());
+    const recentJob = await finishedDaysAgo(recent.job.id, 6.9, recent.authorization);
+    expect(Date.parse(recentJob.fileExpiresAt)).toBeGreaterThan(Date.now());
+    expect(await exists(old.job.id)).toBe(true);
+
+    const removed = await sweeper().sweep();
+    expect(removed.files).toBeGreaterThanOrEqual(1);
+    expect(removed.bytes).toBeGreaterThanOrEqual(old.job.bytes);
+    expect(await exists(old.job.id)).toBe(false);
+    expect(await exists(recent.job.id)).toBe(true);
+
+    const gone = await t.app.inject({ url: old.job.file, headers: { authorization: old.authorization } });
+    expect(gone.statusCode).toBe(410);
+    const problem = gone.json();
+    expect(problem.code).toBe('label_job_file_gone');
+    expect(problem.detail).toMatch(/kept 7 days/);
+    expect(problem.detail).toContain(`POST /api/v1/label-jobs/${old.job.id}/retry`);
+    expect(problem.detailVi).toMatch(/giữ 7 ngày/);
+    expect(problem.detailVi).toContain(`/api/v1/label-jobs/${old.job.id}/retry`);
+    const kept = await t.app.inject({
+      url: recent.job.file,
+      headers: { authorization: recent.authorization },
+    });
+    expect(kept.statusCode).toBe(200);
+
+    // The retry makes it again, with a new expiry.
+    const retry = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/label-jobs/${old.job.id}/retry`,
+      headers: { authorization: old.authorization },
+    });
+    expect(retry.statusCode).toBe(202);
+    expect(retry.json().fileExpiresAt).toBeNull();
+    const { job: again } = await follow(t.app, retry.headers.location!, old.authorization);
+    expect(again.status).toBe('done');
+    expect(Date.parse(again.fileExpiresAt)).toBeGreaterThan(Date.now() + 6.9 * DAY);
+    const back = await t.app.inject({ url: again.file, headers: { authorization: old.authorization } });
+    expect(back.statusCode).toBe(200);
+  });
+
+  it('fileExpiresAt is null unless the job is done', async () => {
+    const b = await issuedBatch(1);
+    const res = await createJob(b.batchId, b.producer.authorization, {
+      codes: 'units',
+      layout: 'roll-50x40',
+    });
+    expect(res.json()).toMatchObject({ status: 'queued', fileExpiresAt: null });
+    const failed = await insertJob(b.batchId, 'failed');
+    const json = (
+      await t.app.inject({
+        url: `/api/v1/label-jobs/${failed.id}`,
+        headers: { authorization: b.producer.authorization },
+      })
+    ).json();
+    expect(json).toMatchObject({ status: 'failed', fileExpiresAt: null });
+    expect(json.finishedAt).not.toBeNull();
+    await follow(t.app, res.headers.location!, b.producer.authorization);
+  });
+
+  it('deletes the .part of a job not running and our orphans past an hour; keeps the running one, the young and the foreign', async () => {
+    const b = await issuedBatch(0);
+    const failed = await insertJob(b.batchId, 'failed');
+    const running = await insertJob(b.batchId, 'running');
+    const orphan = '0b6f1c1e-5a7d-4c39-9d55-2f1a4e8b7c01';
+    const youngOrphan = '0b6f1c1e-5a7d-4c39-9d55-2f1a4e8b7c02';
+    const orphanPart = '0b6f1c1e-5a7d-4c39-9d55-2f1a4e8b7c03.part';
+    const stuck = '0b6f1c1e-5a7d-4c39-9d55-2f1a4e8b7c04';
+    const foreign = ['notes.txt', `${orphan}.bak`, 'ABCDEF'];
+    const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
+    try {
+      await writeFile(join(jobsDir, `${failed.id}.part`), 'x'.repeat(100));
+      await writeFile(join(jobsDir, `${running.id}.part`), 'being written');
+      for (const name of [orphan, youngOrphan, orphanPart, ...foreign])
+        await writeFile(join(jobsDir, name), 'y');
+      // Our name, but a folder that cannot be deleted as a file: logged, and the sweep goes on.
+      await mkdir(join(jobsDir, stuck, 'inside'), { recursive: true });
+      for (const name of [orphan, orphanPart, stuck, ...foreign])
+        await utimes(join(jobsDir, name), twoHoursAgo, twoHoursAgo);
+
+      const info: unknown[][] = [];
+      const warn: unknown[][] = [];
+      const removed = await sweeper({ info: (...a) => info.push(a), warn: (...a) => warn.push(a) }).sweep();
+
+      expect(await exists(`${failed.id}.part`)).toBe(false);
+      expect(await exists(orphan)).toBe(false);
+      expect(await exists(orphanPart)).toBe(false);
+      expect(await exists(`${running.id}.part`)).toBe(true);
+      expect(await exists(youngOrphan)).toBe(true);
+      expect(await exists(stuck)).toBe(true);
+      for (const name of foreign) expect(await exists(name)).toBe(true);
+      expect(removed).toEqual({ files: 3, bytes: 102 });
+      expect(info).toHaveLength(1);
+      expect(info[0]![0]).toMatchObject({ files: 3, bytes: 102 });
+      expect(warn).toHaveLength(1);
+      expect(warn[0]![0]).toMatchObject({ file: join(jobsDir, stuck) });
+
+      // Nothing left to delete: nothing logged.
+      const quiet: unknown[][] = [];
+      expect(await sweeper({ info: (...a) => quiet.push(a), warn: () => undefined }).sweep()).toEqual({
+        files: 0,
+        bytes: 0,
+      });
+      expect(quiet).toEqual([]);
+    } finally {
+      await rm(join(jobsDir, stuck), { recursive: true, force: true });
+      for (const name of [`${running.id}.part`, youngOrphan, ...foreign])
+        await rm(join(jobsDir, name), { force: true });
+      await t.app.db.deleteFrom('label_jobs').where('id', 'in', [failed.id, running.id]).execute();
+    }
+  });
+
+  it('a missing folder is nothing to sweep', async () => {
+    const runner = new LabelJobRunner(t.app.db, join(jobsDir, 'not-made-yet'), t.app.log, 7);
+    expect(await runner.sweep()).toEqual({ files: 0, bytes: 0 });
   });
 });

@@ -1,4 +1,4 @@
-import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { FastifyBaseLogger } from 'fastify';
@@ -35,6 +35,11 @@ import {
  * next start, queued jobs then run, and `POST /api/v1/label-jobs/{id}/retry` re-runs a failed job
  * (or a done one whose file is gone). The files sit on this server's disk: run one instance, or
  * give the instances a shared `LABEL_JOBS_DIR`.
+ *
+ * The files do not stay forever (a province's weekly 50,000-label runs would fill the disk): at
+ * start and then hourly the runner sweeps its folder (`sweep`), deleting a done job's file
+ * `LABEL_JOB_FILE_DAYS` after it was made (the job says when: `fileExpiresAt`), half-written
+ * `.part` files of jobs not running, and our files that no job names any more.
  */
 
 type JobRow = Selectable<LabelJobsTable>;
@@ -48,7 +53,23 @@ const INTERRUPTED = {
 /** How often progress is written, at most (ms). */
 const PROGRESS_EVERY_MS = 100;
 
-function jobJson(r: JobRow): LabelJob {
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+/** How often the folder is swept. */
+const SWEEP_EVERY_MS = HOUR_MS;
+/** A file no job names is deleted only past this age: it may belong to a job being created elsewhere. */
+const ORPHAN_AFTER_MS = HOUR_MS;
+/** The names this runner writes: a job's id, and the id with `.part` while it is written. */
+const JOB_FILE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(\.part)?$/;
+/** Job ids asked about in one query. */
+const SWEEP_CHUNK = 500;
+
+/** When a job finished `finished_at` is deleted from the disk, `days` later. */
+function expiresAt(finishedAt: Date | string, days: number): Date {
+  return new Date(new Date(finishedAt).getTime() + days * DAY_MS);
+}
+
+function jobJson(r: JobRow, fileDays: number): LabelJob {
   const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
   return {
     id: r.id,
@@ -68,6 +89,8 @@ function jobJson(r: JobRow): LabelJob {
     createdAt: iso(r.created_at)!,
     startedAt: iso(r.started_at),
     finishedAt: iso(r.finished_at),
+    fileExpiresAt:
+      r.status === 'done' && r.finished_at !== null ? expiresAt(r.finished_at, fileDays).toISOString() : null,
   };
 }
 
@@ -92,17 +115,29 @@ function failureOf(err: unknown, interrupted: boolean): { reason: string; vi: st
   };
 }
 
+/** What a sweep deleted. */
+export interface SweepResult {
+  files: number;
+  bytes: number;
+}
+
 /** The queue's runner: one job at a time, in order of creation, in this process. */
 export class LabelJobRunner {
   private loop: Promise<void> | null = null;
   private again = false;
   private closing = false;
   private current: AbortController | null = null;
+  /** The id of the job being rendered: its `.part` is never swept. */
+  private inHand: string | null = null;
+  private sweeper: NodeJS.Timeout | null = null;
+  private sweeping: Promise<SweepResult> | null = null;
 
   constructor(
     private readonly db: Kysely<Database>,
     readonly dir: string,
     private readonly log: FastifyBaseLogger,
+    /** Days a done job's file is kept. */
+    readonly fileDays: number,
   ) {}
 
   fileOf(id: string): string {
@@ -123,11 +158,87 @@ export class LabelJobRunner {
       .where('status', '=', 'running')
       .returning('id')
       .execute();
-    for (const r of rows) await rm(`${this.fileOf(r.id)}.part`, { force: true });
     if (rows.length > 0)
       this.log.warn({ jobs: rows.map((r) => r.id) }, 'label jobs interrupted by a restart');
+    // Their `.part` files go with the first sweep (jobs not running).
+    await this.sweepLogged();
+    if (!this.closing && !this.sweeper) {
+      this.sweeper = setInterval(() => void this.sweepLogged(), SWEEP_EVERY_MS);
+      this.sweeper.unref();
+    }
     this.kick();
     return rows.length;
+  }
+
+  /** A sweep whose failure (the database unreachable) is logged, not thrown; one at a time. */
+  private async sweepLogged(): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = this.sweep();
+    try {
+      await this.sweeping;
+    } catch (err) {
+      this.log.warn({ err }, 'label job files not swept');
+    } finally {
+      this.sweeping = null;
+    }
+  }
+
+  /**
+   * Deletes from the folder: (a) the file of a done job finished more than `fileDays` before
+   * `now`; (b) the `.part` of a job that is not running (never the one in hand); (c) a file named
+   * as ours (an id, or an id with `.part`) that no job row names, once its mtime is an hour old —
+   * a restored database, a deleted job. Anything else in the folder is left alone; a missing
+   * folder is nothing to do. One file that cannot be deleted is logged and skipped.
+   */
+  async sweep(now: Date = new Date()): Promise<SweepResult> {
+    const removed: SweepResult = { files: 0, bytes: 0 };
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return removed;
+      throw err;
+    }
+    const ours = names.flatMap((name) => {
+      const m = JOB_FILE.exec(name);
+      return m ? [{ name, id: m[1]!, part: m[2] !== undefined }] : [];
+    });
+    // Listed before the rows are read: a `.part` listed belongs to a job running then, or to none.
+    const jobs = new Map<string, Pick<JobRow, 'status' | 'finished_at'>>();
+    const ids = [...new Set(ours.map((f) => f.id))];
+    for (let i = 0; i < ids.length; i += SWEEP_CHUNK) {
+      const rows = await this.db
+        .selectFrom('label_jobs')
+        .select(['id', 'status', 'finished_at'])
+        .where('id', 'in', ids.slice(i, i + SWEEP_CHUNK))
+        .execute();
+      for (const r of rows) jobs.set(r.id, r);
+    }
+    const expiredBefore = now.getTime() - this.fileDays * DAY_MS;
+    for (const f of ours) {
+      const job = jobs.get(f.id);
+      const path = join(this.dir, f.name);
+      try {
+        const info = await stat(path);
+        const doomed = !job
+          ? info.mtimeMs < now.getTime() - ORPHAN_AFTER_MS
+          : f.part
+            ? job.status !== 'running'
+            : job.status === 'done' &&
+              job.finished_at !== null &&
+              new Date(job.finished_at).getTime() < expiredBefore;
+        // Checked just before deleting: the runner may have taken this job up since the rows were read.
+        if (!doomed || f.id === this.inHand) continue;
+        await rm(path, { force: true });
+        removed.files += 1;
+        removed.bytes += info.size;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        this.log.warn({ err, file: path }, 'label job file not deleted');
+      }
+    }
+    if (removed.files > 0) this.log.info({ ...removed, dir: this.dir }, 'label job files deleted');
+    return removed;
   }
 
   /** Runs the queue unless it is running already (then it looks again when it is through). */
@@ -156,8 +267,11 @@ export class LabelJobRunner {
   /** Stops the job in hand (it is marked failed, `interrupted`) and the queue. */
   async close(): Promise<void> {
     this.closing = true;
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
     this.current?.abort();
     await this.idle();
+    await this.sweeping?.catch(() => undefined);
   }
 
   private async drain(): Promise<void> {
@@ -188,6 +302,7 @@ export class LabelJobRunner {
   private async run(job: JobRow): Promise<void> {
     const abort = new AbortController();
     this.current = abort;
+    this.inHand = job.id;
     const part = `${this.fileOf(job.id)}.part`;
     const started = performance.now();
     let chain: Promise<unknown> = Promise.resolve();
@@ -254,6 +369,7 @@ export class LabelJobRunner {
         .catch((e: unknown) => this.log.warn({ err: e, jobId: job.id }, 'label job failure not recorded'));
     } finally {
       this.current = null;
+      this.inHand = null;
     }
   }
 }
@@ -271,8 +387,9 @@ function prepareJob(
   });
 }
 
-const labelJobs: FastifyPluginAsyncTypebox<{ dir: string }> = async (app, opts) => {
-  const runner = new LabelJobRunner(app.db, opts.dir, app.log);
+const labelJobs: FastifyPluginAsyncTypebox<{ dir: string; fileDays: number }> = async (app, opts) => {
+  const runner = new LabelJobRunner(app.db, opts.dir, app.log, opts.fileDays);
+  const json = (r: JobRow) => jobJson(r, opts.fileDays);
   app.addHook('onReady', async () => {
     await runner.recover();
   });
@@ -330,7 +447,7 @@ const labelJobs: FastifyPluginAsyncTypebox<{ dir: string }> = async (app, opts) 
         .executeTakeFirstOrThrow();
       runner.kick();
       accepted(reply, job.id);
-      return jobJson(job);
+      return json(job);
     },
   );
 
@@ -350,7 +467,7 @@ const labelJobs: FastifyPluginAsyncTypebox<{ dir: string }> = async (app, opts) 
     async (request, reply) => {
       const { job } = await visibleJob(request, request.params.id);
       reply.header('cache-control', 'no-store');
-      return jobJson(job);
+      return json(job);
     },
   );
 
@@ -365,7 +482,8 @@ const labelJobs: FastifyPluginAsyncTypebox<{ dir: string }> = async (app, opts) 
         description:
           'Refused as the labels themselves are (409 `labels_refused`) when the batch was recalled or its ' +
           'certificate revoked or expired since; 409 `label_job_not_ready` until the job is done; 410 ' +
-          '`label_job_file_gone` when the file is no longer on the server (re-run the job).',
+          '`label_job_file_gone` when the file is no longer on the server (re-run the job): files are deleted ' +
+          'LABEL_JOB_FILE_DAYS (7 by default) after the job is done, at the job’s `fileExpiresAt`.',
         security: bearer,
         params: LabelJobParams,
         produces: ['application/pdf', 'image/png', 'image/svg+xml', 'application/zip'],
@@ -390,9 +508,13 @@ const labelJobs: FastifyPluginAsyncTypebox<{ dir: string }> = async (app, opts) 
       try {
         file = await open(runner.fileOf(job.id), 'r');
       } catch {
+        const retry = `POST /api/v1/label-jobs/${job.id}/retry`;
         throw new AppError(
           'label_job_file_gone',
-          'The file is no longer on the server: POST …/retry to make it again.',
+          `The file is no longer on the server: files are kept ${opts.fileDays} days after the job is done. ${retry} makes it again.`,
+          {
+            detailVi: `Tệp nhãn không còn trên máy chủ: tệp chỉ được giữ ${opts.fileDays} ngày sau khi tạo xong. Hãy tạo lại bằng ${retry}.`,
+          },
         );
       }
       reply
@@ -453,7 +575,7 @@ const labelJobs: FastifyPluginAsyncTypebox<{ dir: string }> = async (app, opts) 
         throw new AppError('label_job_not_ready', 'The job was re-run by another request just now.');
       runner.kick();
       accepted(reply, job.id);
-      return jobJson(again);
+      return json(again);
     },
   );
 };
