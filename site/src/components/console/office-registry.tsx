@@ -23,6 +23,19 @@ import {
   type Zone,
 } from '../../lib/console.ts';
 import { Field, Message, Show, Stars, Table, formatDate, formatDateTime, useAction, useApi } from './ui.tsx';
+import type { Loaded } from './ui.tsx';
+import {
+  AddForm,
+  CodeOptions,
+  InputField,
+  ListPanel,
+  SearchForm,
+  SelectField,
+  useCreate,
+  useFields,
+  useSearch,
+  withSearch,
+} from './forms.tsx';
 
 const today = () => new Date(Date.now() + 7 * 3600_000).toISOString().slice(0, 10);
 
@@ -36,256 +49,159 @@ interface Producer {
   phone: string | null;
 }
 
+/** A choice of producer: none yet, then the producers loaded (while they load, none). */
+function ProducerOptions(props: { producers: Loaded<Page<Producer>> }): JSX.Element {
+  return (
+    <>
+      <option value="">—</option>
+      {props.producers.state === 'ok' &&
+        props.producers.data.items.map((p) => (
+          <option key={p.id} value={p.id}>
+            {p.name}
+          </option>
+        ))}
+    </>
+  );
+}
+
+/** The trimmed value of each named field that is not blank, for the optional fields of a request. */
+function filled<F extends { [K in keyof F]: string }>(form: F, ...names: (keyof F)[]): Partial<F> {
+  const out: Partial<F> = {};
+  for (const k of names) {
+    const v = form[k].trim();
+    if (v) out[k] = v as F[keyof F];
+  }
+  return out;
+}
+
+const NO_PRODUCER = { name: '', kind: 'HTX', taxCode: '', addressLine: '', phone: '' };
+
 function Producers(props: { lang: Lang }): JSX.Element {
   const t = CONSOLE[props.lang];
-  const [q, setQ] = useState('');
-  const [query, setQuery] = useState('');
-  const [list, reload] = useApi<Page<Producer>>(
-    `/api/v1/producers?limit=50${query ? `&q=${encodeURIComponent(query)}` : ''}`,
-  );
-  const [form, setForm] = useState({ name: '', kind: 'HTX', taxCode: '', addressLine: '', phone: '' });
-  const [key, setKey] = useState(newId);
-  const action = useAction();
-  const submit = async (e: Event) => {
-    e.preventDefault();
+  const search = useSearch();
+  const [list, reload] = useApi<Page<Producer>>(withSearch('/api/v1/producers?limit=50', search.query));
+  const { form, setForm, bind } = useFields(NO_PRODUCER);
+  const { action, create } = useCreate('/api/v1/producers', props.lang);
+  const submit = async () => {
     const body = {
       name: form.name.trim(),
       kind: form.kind,
-      ...(form.taxCode.trim() ? { taxCode: form.taxCode.trim() } : {}),
-      ...(form.addressLine.trim() ? { addressLine: form.addressLine.trim() } : {}),
-      ...(form.phone.trim() ? { phone: form.phone.trim() } : {}),
+      ...filled(form, 'taxCode', 'addressLine', 'phone'),
     };
-    const ok = await action.run(
-      () => post('/api/v1/producers', body, { headers: { 'idempotency-key': key } }),
-      t.created,
-      props.lang,
-    );
-    if (ok) {
-      setForm({ name: '', kind: 'HTX', taxCode: '', addressLine: '', phone: '' });
-      setKey(newId());
+    if (await create(body)) {
+      setForm(NO_PRODUCER);
       reload();
     }
   };
   return (
-    <section class="panel" aria-labelledby="producers-title">
-      <h3 id="producers-title">{t.registryProducers}</h3>
-      <form
-        role="search"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setQuery(q.trim());
-        }}
+    <ListPanel
+      lang={props.lang}
+      id="producers-title"
+      title={t.registryProducers}
+      search={<SearchForm id="producer-q" label={t.search} search={search} />}
+      loaded={list}
+      retry={reload}
+      head={[t.name, t.kind, t.taxCode, t.commune, t.phone]}
+      row={(p) => (
+        <tr key={p.id}>
+          <td>{p.name}</td>
+          <td>{PRODUCER_KIND[p.kind]?.[props.lang] ?? p.kind}</td>
+          <td class="mono">{p.taxCode ?? t.none}</td>
+          <td>{p.adminUnitName ?? t.none}</td>
+          <td>{p.phone ?? t.none}</td>
+        </tr>
+      )}
+    >
+      <AddForm
+        title={t.addProducer}
+        busy={action.busy}
+        message={action.message}
+        onSubmit={submit}
+        wide={
+          <InputField
+            id="np-address"
+            label={`${t.address} ${t.optional}`}
+            maxLength={500}
+            field={bind('addressLine')}
+          />
+        }
       >
-        <Field id="producer-q" label={t.search}>
-          <input id="producer-q" type="search" value={q} onInput={(e) => setQ(e.currentTarget.value)} />
-        </Field>
-      </form>
-      <Show lang={props.lang} loaded={list} retry={reload}>
-        {(page) => (
-          <Table head={[t.name, t.kind, t.taxCode, t.commune, t.phone]}>
-            {page.items.map((p) => (
-              <tr key={p.id}>
-                <td>{p.name}</td>
-                <td>{PRODUCER_KIND[p.kind]?.[props.lang] ?? p.kind}</td>
-                <td class="mono">{p.taxCode ?? t.none}</td>
-                <td>{p.adminUnitName ?? t.none}</td>
-                <td>{p.phone ?? t.none}</td>
-              </tr>
-            ))}
-          </Table>
-        )}
-      </Show>
-      <details>
-        <summary>{t.addProducer}</summary>
-        <form onSubmit={(e) => void submit(e)} class="form-grid">
-          <Field id="np-name" label={t.name}>
-            <input
-              id="np-name"
-              type="text"
-              required
-              maxLength={300}
-              value={form.name}
-              onInput={(e) => setForm({ ...form, name: e.currentTarget.value })}
-            />
-          </Field>
-          <Field id="np-kind" label={t.kind}>
-            <select
-              id="np-kind"
-              value={form.kind}
-              onChange={(e) => setForm({ ...form, kind: e.currentTarget.value })}
-            >
-              {PRODUCER_KINDS.map((k) => (
-                <option key={k} value={k}>
-                  {PRODUCER_KIND[k]?.[props.lang] ?? k}
-                </option>
-              ))}
-            </select>
-          </Field>
-          <Field id="np-tax" label={`${t.taxCode} ${t.optional}`}>
-            <input
-              id="np-tax"
-              type="text"
-              inputMode="numeric"
-              maxLength={14}
-              value={form.taxCode}
-              onInput={(e) => setForm({ ...form, taxCode: e.currentTarget.value })}
-            />
-          </Field>
-          <Field id="np-phone" label={`${t.phone} ${t.optional}`}>
-            <input
-              id="np-phone"
-              type="tel"
-              maxLength={20}
-              value={form.phone}
-              onInput={(e) => setForm({ ...form, phone: e.currentTarget.value })}
-            />
-          </Field>
-          <div class="full">
-            <Field id="np-address" label={`${t.address} ${t.optional}`}>
-              <input
-                id="np-address"
-                type="text"
-                maxLength={500}
-                value={form.addressLine}
-                onInput={(e) => setForm({ ...form, addressLine: e.currentTarget.value })}
-              />
-            </Field>
-            <button type="submit" class="button" disabled={action.busy}>
-              {t.addProducer}
-            </button>
-            <Message message={action.message} />
-          </div>
-        </form>
-      </details>
-    </section>
+        <InputField id="np-name" label={t.name} required maxLength={300} field={bind('name')} />
+        <SelectField id="np-kind" label={t.kind} field={bind('kind')}>
+          <CodeOptions codes={PRODUCER_KINDS} names={PRODUCER_KIND} lang={props.lang} />
+        </SelectField>
+        <InputField
+          id="np-tax"
+          label={`${t.taxCode} ${t.optional}`}
+          inputMode="numeric"
+          maxLength={14}
+          field={bind('taxCode')}
+        />
+        <InputField
+          id="np-phone"
+          label={`${t.phone} ${t.optional}`}
+          type="tel"
+          maxLength={20}
+          field={bind('phone')}
+        />
+      </AddForm>
+    </ListPanel>
   );
 }
 
 function Zones(props: { lang: Lang }): JSX.Element {
   const t = CONSOLE[props.lang];
   const [list, reload] = useApi<Page<Zone>>('/api/v1/zones?limit=100');
-  const [form, setForm] = useState({
+  const { form, bind } = useFields(() => ({
     scheme: 'VUNG_TRONG',
     code: '',
     issuer: '',
     cropOrSpecies: '',
     name: '',
     validFrom: today(),
-  });
-  const [key, setKey] = useState(newId);
-  const action = useAction();
-  const submit = async (e: Event) => {
-    e.preventDefault();
+  }));
+  const { action, create } = useCreate('/api/v1/zones', props.lang);
+  const submit = async () => {
     const body = {
       scheme: form.scheme,
       code: form.code.trim(),
       issuer: form.issuer.trim(),
       cropOrSpecies: form.cropOrSpecies.trim(),
       validFrom: form.validFrom,
-      ...(form.name.trim() ? { name: form.name.trim() } : {}),
+      ...filled(form, 'name'),
     };
-    const ok = await action.run(
-      () => post('/api/v1/zones', body, { headers: { 'idempotency-key': key } }),
-      t.created,
-      props.lang,
-    );
-    if (ok) {
-      setKey(newId());
-      reload();
-    }
+    if (await create(body)) reload();
   };
   return (
-    <section class="panel" aria-labelledby="zones-title">
-      <h3 id="zones-title">{t.registryZones}</h3>
-      <Show lang={props.lang} loaded={list} retry={reload}>
-        {(page) => (
-          <Table head={[t.zoneCode, t.zoneScheme, t.name, t.zoneCrop, t.zoneIssuer, t.status]}>
-            {page.items.map((z) => (
-              <tr key={z.id}>
-                <td class="mono">{z.code}</td>
-                <td>{ZONE_SCHEME[z.scheme]?.[props.lang] ?? z.scheme}</td>
-                <td>{z.name ?? t.none}</td>
-                <td>{z.cropOrSpecies}</td>
-                <td>{z.issuer}</td>
-                <td>{z.status}</td>
-              </tr>
-            ))}
-          </Table>
-        )}
-      </Show>
-      <details>
-        <summary>{t.addZone}</summary>
-        <form onSubmit={(e) => void submit(e)} class="form-grid">
-          <Field id="nz-scheme" label={t.zoneScheme}>
-            <select
-              id="nz-scheme"
-              value={form.scheme}
-              onChange={(e) => setForm({ ...form, scheme: e.currentTarget.value })}
-            >
-              {ZONE_SCHEMES.map((s) => (
-                <option key={s} value={s}>
-                  {ZONE_SCHEME[s]?.[props.lang] ?? s}
-                </option>
-              ))}
-            </select>
-          </Field>
-          <Field id="nz-code" label={t.zoneCode}>
-            <input
-              id="nz-code"
-              type="text"
-              required
-              maxLength={64}
-              value={form.code}
-              onInput={(e) => setForm({ ...form, code: e.currentTarget.value })}
-            />
-          </Field>
-          <Field id="nz-issuer" label={t.zoneIssuer}>
-            <input
-              id="nz-issuer"
-              type="text"
-              required
-              maxLength={200}
-              value={form.issuer}
-              onInput={(e) => setForm({ ...form, issuer: e.currentTarget.value })}
-            />
-          </Field>
-          <Field id="nz-crop" label={t.zoneCrop}>
-            <input
-              id="nz-crop"
-              type="text"
-              required
-              maxLength={100}
-              value={form.cropOrSpecies}
-              onInput={(e) => setForm({ ...form, cropOrSpecies: e.currentTarget.value })}
-            />
-          </Field>
-          <Field id="nz-name" label={`${t.name} ${t.optional}`}>
-            <input
-              id="nz-name"
-              type="text"
-              maxLength={200}
-              value={form.name}
-              onInput={(e) => setForm({ ...form, name: e.currentTarget.value })}
-            />
-          </Field>
-          <Field id="nz-from" label={t.zoneValidFrom}>
-            <input
-              id="nz-from"
-              type="date"
-              required
-              value={form.validFrom}
-              onInput={(e) => setForm({ ...form, validFrom: e.currentTarget.value })}
-            />
-          </Field>
-          <div class="full">
-            <button type="submit" class="button" disabled={action.busy}>
-              {t.addZone}
-            </button>
-            <Message message={action.message} />
-          </div>
-        </form>
-      </details>
-    </section>
+    <ListPanel
+      lang={props.lang}
+      id="zones-title"
+      title={t.registryZones}
+      loaded={list}
+      retry={reload}
+      head={[t.zoneCode, t.zoneScheme, t.name, t.zoneCrop, t.zoneIssuer, t.status]}
+      row={(z) => (
+        <tr key={z.id}>
+          <td class="mono">{z.code}</td>
+          <td>{ZONE_SCHEME[z.scheme]?.[props.lang] ?? z.scheme}</td>
+          <td>{z.name ?? t.none}</td>
+          <td>{z.cropOrSpecies}</td>
+          <td>{z.issuer}</td>
+          <td>{z.status}</td>
+        </tr>
+      )}
+    >
+      <AddForm title={t.addZone} busy={action.busy} message={action.message} onSubmit={submit}>
+        <SelectField id="nz-scheme" label={t.zoneScheme} field={bind('scheme')}>
+          <CodeOptions codes={ZONE_SCHEMES} names={ZONE_SCHEME} lang={props.lang} />
+        </SelectField>
+        <InputField id="nz-code" label={t.zoneCode} required maxLength={64} field={bind('code')} />
+        <InputField id="nz-issuer" label={t.zoneIssuer} required maxLength={200} field={bind('issuer')} />
+        <InputField id="nz-crop" label={t.zoneCrop} required maxLength={100} field={bind('cropOrSpecies')} />
+        <InputField id="nz-name" label={`${t.name} ${t.optional}`} maxLength={200} field={bind('name')} />
+        <InputField id="nz-from" label={t.zoneValidFrom} type="date" required field={bind('validFrom')} />
+      </AddForm>
+    </ListPanel>
   );
 }
 
@@ -301,147 +217,88 @@ function NewProduct(props: { lang: Lang; onCreated: () => void }): JSX.Element {
   const t = CONSOLE[props.lang];
   const [producers] = useApi<Page<Producer>>('/api/v1/producers?limit=100');
   const [categories] = useApi<{ items: CategoryRow[] }>('/api/v1/categories');
-  const [form, setForm] = useState({ producerId: '', categoryCode: '', nameVi: '', nameEn: '', gtin: '' });
-  const [key, setKey] = useState(newId);
-  const action = useAction();
-  const submit = async (e: Event) => {
-    e.preventDefault();
+  const { form, setForm, bind } = useFields({
+    producerId: '',
+    categoryCode: '',
+    nameVi: '',
+    nameEn: '',
+    gtin: '',
+  });
+  const { action, create } = useCreate('/api/v1/products', props.lang);
+  const submit = async () => {
     const body = {
       producerId: form.producerId,
       categoryCode: form.categoryCode,
       nameVi: form.nameVi.trim(),
-      ...(form.nameEn.trim() ? { nameEn: form.nameEn.trim() } : {}),
-      ...(form.gtin.trim() ? { gtin: form.gtin.trim() } : {}),
+      ...filled(form, 'nameEn', 'gtin'),
     };
-    const ok = await action.run(
-      () => post('/api/v1/products', body, { headers: { 'idempotency-key': key } }),
-      t.created,
-      props.lang,
-    );
-    if (ok) {
-      setKey(newId());
+    if (await create(body)) {
       setForm({ ...form, nameVi: '', nameEn: '', gtin: '' });
       props.onCreated();
     }
   };
   return (
-    <details>
-      <summary>{t.addProduct}</summary>
-      <form onSubmit={(e) => void submit(e)} class="form-grid">
-        <Field id="npr-producer" label={t.producer}>
-          <select
-            id="npr-producer"
-            required
-            value={form.producerId}
-            onChange={(e) => setForm({ ...form, producerId: e.currentTarget.value })}
-          >
-            <option value="">—</option>
-            {producers.state === 'ok' &&
-              producers.data.items.map((p) => (
-                <option key={p.id} value={p.id}>
-                  {p.name}
-                </option>
-              ))}
-          </select>
-        </Field>
-        <Field id="npr-category" label={t.group}>
-          <select
-            id="npr-category"
-            required
-            value={form.categoryCode}
-            onChange={(e) => setForm({ ...form, categoryCode: e.currentTarget.value })}
-          >
-            <option value="">—</option>
-            {categories.state === 'ok' &&
-              categories.data.items.map((c) => (
-                <option key={c.code} value={c.code}>
-                  {`${c.code} · ${props.lang === 'vi' ? c.nameVi : c.nameEn}`}
-                </option>
-              ))}
-          </select>
-        </Field>
-        <Field id="npr-name" label={t.name}>
-          <input
-            id="npr-name"
-            type="text"
-            required
-            maxLength={300}
-            value={form.nameVi}
-            onInput={(e) => setForm({ ...form, nameVi: e.currentTarget.value })}
-          />
-        </Field>
-        <Field id="npr-name-en" label={`${t.nameEn} ${t.optional}`}>
-          <input
-            id="npr-name-en"
-            type="text"
-            maxLength={300}
-            value={form.nameEn}
-            onInput={(e) => setForm({ ...form, nameEn: e.currentTarget.value })}
-          />
-        </Field>
-        <Field id="npr-gtin" label={`GTIN ${t.optional}`} hint={t.gtinHint}>
-          <input
-            id="npr-gtin"
-            type="text"
-            inputMode="numeric"
-            pattern="[0-9]{8,14}"
-            maxLength={14}
-            value={form.gtin}
-            onInput={(e) => setForm({ ...form, gtin: e.currentTarget.value })}
-          />
-        </Field>
-        <div class="full">
-          <button type="submit" class="button" disabled={action.busy}>
-            {t.addProduct}
-          </button>
-          <Message message={action.message} />
-        </div>
-      </form>
-    </details>
+    <AddForm title={t.addProduct} busy={action.busy} message={action.message} onSubmit={submit}>
+      <SelectField id="npr-producer" label={t.producer} required field={bind('producerId')}>
+        <ProducerOptions producers={producers} />
+      </SelectField>
+      <SelectField id="npr-category" label={t.group} required field={bind('categoryCode')}>
+        <option value="">—</option>
+        {categories.state === 'ok' &&
+          categories.data.items.map((c) => (
+            <option key={c.code} value={c.code}>
+              {`${c.code} · ${props.lang === 'vi' ? c.nameVi : c.nameEn}`}
+            </option>
+          ))}
+      </SelectField>
+      <InputField id="npr-name" label={t.name} required maxLength={300} field={bind('nameVi')} />
+      <InputField
+        id="npr-name-en"
+        label={`${t.nameEn} ${t.optional}`}
+        maxLength={300}
+        field={bind('nameEn')}
+      />
+      <InputField
+        id="npr-gtin"
+        label={`GTIN ${t.optional}`}
+        hint={t.gtinHint}
+        inputMode="numeric"
+        pattern="[0-9]{8,14}"
+        maxLength={14}
+        field={bind('gtin')}
+      />
+    </AddForm>
   );
 }
 
 export function RegistryView(props: { lang: Lang }): JSX.Element {
   const t = CONSOLE[props.lang];
-  const [q, setQ] = useState('');
-  const [query, setQuery] = useState('');
-  const [products, reload] = useApi<Page<ProductRow>>(
-    `/api/v1/products?limit=50${query ? `&q=${encodeURIComponent(query)}` : ''}`,
-  );
+  const search = useSearch();
+  const [products, reload] = useApi<Page<ProductRow>>(withSearch('/api/v1/products?limit=50', search.query));
   return (
     <section aria-labelledby="registry-title">
       <h2 id="registry-title">{t.tabRegistry}</h2>
       <Producers lang={props.lang} />
-      <section class="panel" aria-labelledby="products-title">
-        <h3 id="products-title">{t.registryProducts}</h3>
-        <form
-          role="search"
-          onSubmit={(e) => {
-            e.preventDefault();
-            setQuery(q.trim());
-          }}
-        >
-          <Field id="product-q" label={t.search}>
-            <input id="product-q" type="search" value={q} onInput={(e) => setQ(e.currentTarget.value)} />
-          </Field>
-        </form>
-        <Show lang={props.lang} loaded={products} retry={reload}>
-          {(page) => (
-            <Table head={[t.product, t.producer, t.commune, t.certStars, t.status]}>
-              {page.items.map((p) => (
-                <tr key={p.id}>
-                  <td>{p.nameVi}</td>
-                  <td>{p.producer.name}</td>
-                  <td>{p.commune?.name ?? t.none}</td>
-                  <td>{p.stars ? <Stars n={p.stars} lang={props.lang} /> : t.none}</td>
-                  <td>{CERT_STATUS[p.certificateStatus]?.[props.lang] ?? p.certificateStatus}</td>
-                </tr>
-              ))}
-            </Table>
-          )}
-        </Show>
+      <ListPanel
+        lang={props.lang}
+        id="products-title"
+        title={t.registryProducts}
+        search={<SearchForm id="product-q" label={t.search} search={search} />}
+        loaded={products}
+        retry={reload}
+        head={[t.product, t.producer, t.commune, t.certStars, t.status]}
+        row={(p) => (
+          <tr key={p.id}>
+            <td>{p.nameVi}</td>
+            <td>{p.producer.name}</td>
+            <td>{p.commune?.name ?? t.none}</td>
+            <td>{p.stars ? <Stars n={p.stars} lang={props.lang} /> : t.none}</td>
+            <td>{CERT_STATUS[p.certificateStatus]?.[props.lang] ?? p.certificateStatus}</td>
+          </tr>
+        )}
+      >
         <NewProduct lang={props.lang} onCreated={reload} />
-      </section>
+      </ListPanel>
       <Zones lang={props.lang} />
     </section>
   );
@@ -457,14 +314,14 @@ function CertificateForm(props: {
   onDone: () => void;
 }): JSX.Element {
   const t = CONSOLE[props.lang];
-  const [f, setF] = useState({
+  const { form: f, bind } = useFields(() => ({
     scoreA: '',
     scoreB: '',
     scoreC: '',
     decisionNo: '',
     decisionDate: today(),
     round: '',
-  });
+  }));
   const [mandatory, setMandatory] = useState<number[]>([3]);
   const [key] = useState(newId);
   const action = useAction();
@@ -478,7 +335,7 @@ function CertificateForm(props: {
       mandatoryPassed: mandatory,
       decisionNo: f.decisionNo.trim(),
       decisionDate: f.decisionDate,
-      ...(f.round.trim() ? { round: f.round.trim() } : {}),
+      ...filled(f, 'round'),
       ...(props.supersedes ? { supersedesId: props.supersedes.id } : {}),
     };
     const ok = await action.run(
@@ -491,19 +348,18 @@ function CertificateForm(props: {
   return (
     <form onSubmit={(e) => void submit(e)} class="form-grid">
       {(['scoreA', 'scoreB', 'scoreC'] as const).map((k) => (
-        <Field key={k} id={`cf-${k}`} label={t[k]}>
-          <input
-            id={`cf-${k}`}
-            type="number"
-            required
-            min={0}
-            max={k === 'scoreA' ? 40 : k === 'scoreB' ? 25 : 35}
-            step="0.5"
-            inputMode="decimal"
-            value={f[k]}
-            onInput={(e) => setF({ ...f, [k]: e.currentTarget.value })}
-          />
-        </Field>
+        <InputField
+          key={k}
+          id={`cf-${k}`}
+          label={t[k]}
+          type="number"
+          required
+          min={0}
+          max={k === 'scoreA' ? 40 : k === 'scoreB' ? 25 : 35}
+          step="0.5"
+          inputMode="decimal"
+          field={bind(k)}
+        />
       ))}
       <fieldset class="full">
         <legend>{t.mandatory}</legend>
@@ -522,36 +378,23 @@ function CertificateForm(props: {
           ))}
         </div>
       </fieldset>
-      <Field id="cf-no" label={t.decisionNo}>
-        <input
-          id="cf-no"
-          type="text"
-          required
-          maxLength={50}
-          placeholder="1898/QĐ-UBND"
-          value={f.decisionNo}
-          onInput={(e) => setF({ ...f, decisionNo: e.currentTarget.value })}
-        />
-      </Field>
-      <Field id="cf-date" label={t.decisionDate}>
-        <input
-          id="cf-date"
-          type="date"
-          required
-          max={today()}
-          value={f.decisionDate}
-          onInput={(e) => setF({ ...f, decisionDate: e.currentTarget.value })}
-        />
-      </Field>
-      <Field id="cf-round" label={`${t.round} ${t.optional}`}>
-        <input
-          id="cf-round"
-          type="text"
-          maxLength={50}
-          value={f.round}
-          onInput={(e) => setF({ ...f, round: e.currentTarget.value })}
-        />
-      </Field>
+      <InputField
+        id="cf-no"
+        label={t.decisionNo}
+        required
+        maxLength={50}
+        placeholder="1898/QĐ-UBND"
+        field={bind('decisionNo')}
+      />
+      <InputField
+        id="cf-date"
+        label={t.decisionDate}
+        type="date"
+        required
+        max={today()}
+        field={bind('decisionDate')}
+      />
+      <InputField id="cf-round" label={`${t.round} ${t.optional}`} maxLength={50} field={bind('round')} />
       <div class="full">
         <button type="submit" class="button" disabled={action.busy}>
           {props.supersedes ? t.renew : t.recordResult}
@@ -583,15 +426,9 @@ function RevokeForm(props: { lang: Lang; certificate: Certificate; onDone: () =>
   return (
     <form onSubmit={(e) => void submit(e)} id="revoke-form">
       <p class="alert caution">{t.revokeWarning}</p>
-      <Field id="rv-reason" label={t.revokeReason}>
-        <select id="rv-reason" value={reason} onChange={(e) => setReason(e.currentTarget.value)}>
-          {REVOCATION_REASONS.map((r) => (
-            <option key={r} value={r}>
-              {REVOCATION_REASON[r]?.[props.lang] ?? r}
-            </option>
-          ))}
-        </select>
-      </Field>
+      <SelectField id="rv-reason" label={t.revokeReason} field={{ value: reason, set: setReason }}>
+        <CodeOptions codes={REVOCATION_REASONS} names={REVOCATION_REASON} lang={props.lang} />
+      </SelectField>
       <Field id="rv-note" label={`${t.revokeNote} ${t.optional}`}>
         <textarea
           id="rv-note"
@@ -682,91 +519,68 @@ export function CertificatesView(props: { lang: Lang }): JSX.Element {
   const [renewals, reloadRenewals] = useApi<{ items: Renewal[] }>(
     '/api/v1/certificates/renewals?withinDays=90',
   );
-  const [q, setQ] = useState('');
-  const [query, setQuery] = useState('');
+  const search = useSearch();
   const [products] = useApi<Page<ProductRow>>(
-    query ? `/api/v1/products?limit=20&q=${encodeURIComponent(query)}` : null,
+    search.query ? withSearch('/api/v1/products?limit=20', search.query) : null,
   );
   const [selected, setSelected] = useState<string | null>(null);
+  /** The cell that opens a product's certificates (`marked`: the button carries the product's id). */
+  const openCell = (id: string, marked = false) => (
+    <td>
+      <button
+        type="button"
+        class="button secondary small"
+        data-open-product={marked ? id : undefined}
+        onClick={() => setSelected(id)}
+      >
+        {t.open}
+      </button>
+    </td>
+  );
   return (
     <section aria-labelledby="certs-title">
       <h2 id="certs-title">{t.tabCertificates}</h2>
-      <section class="panel" aria-labelledby="renewals-title">
-        <h3 id="renewals-title">{t.renewalsTitle}</h3>
-        <Show lang={props.lang} loaded={renewals} retry={reloadRenewals}>
-          {(r) => (
-            <Table head={[t.product, t.producer, t.certStars, t.validTo, '']}>
-              {r.items.map((x) => (
-                <tr key={x.certificate.id}>
-                  <td>{x.product.nameVi}</td>
-                  <td>{x.producer.name}</td>
-                  <td>
-                    <Stars n={x.certificate.stars} lang={props.lang} />
-                  </td>
-                  <td>
-                    {formatDate(x.certificate.validTo)}{' '}
-                    <span class={`badge ${x.certificate.daysUntilExpiry <= 30 ? 'bad' : 'caution'}`}>
-                      {t.daysLeft(x.certificate.daysUntilExpiry)}
-                    </span>
-                  </td>
-                  <td>
-                    <button
-                      type="button"
-                      class="button secondary small"
-                      onClick={() => setSelected(x.product.id)}
-                    >
-                      {t.open}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </Table>
-          )}
-        </Show>
-      </section>
-      <section class="panel" aria-labelledby="cert-search-title">
-        <h3 id="cert-search-title">{t.chooseProductCert}</h3>
-        <form
-          role="search"
-          onSubmit={(e) => {
-            e.preventDefault();
-            setQuery(q.trim());
-          }}
-        >
-          <Field id="cert-q" label={t.search}>
-            <input id="cert-q" type="search" value={q} onInput={(e) => setQ(e.currentTarget.value)} />
-          </Field>
-          <button type="submit" class="button secondary small">
-            {t.search}
-          </button>
-        </form>
-        {query && (
-          <Show lang={props.lang} loaded={products}>
-            {(page) => (
-              <Table head={[t.product, t.producer, t.certStars, t.status, '']}>
-                {page.items.map((p) => (
-                  <tr key={p.id} class={selected === p.id ? 'selected' : ''}>
-                    <td>{p.nameVi}</td>
-                    <td>{p.producer.name}</td>
-                    <td>{p.stars ? <Stars n={p.stars} lang={props.lang} /> : t.none}</td>
-                    <td>{CERT_STATUS[p.certificateStatus]?.[props.lang] ?? p.certificateStatus}</td>
-                    <td>
-                      <button
-                        type="button"
-                        class="button secondary small"
-                        data-open-product={p.id}
-                        onClick={() => setSelected(p.id)}
-                      >
-                        {t.open}
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </Table>
-            )}
-          </Show>
+      <ListPanel
+        lang={props.lang}
+        id="renewals-title"
+        title={t.renewalsTitle}
+        loaded={renewals}
+        retry={reloadRenewals}
+        head={[t.product, t.producer, t.certStars, t.validTo, '']}
+        row={(x) => (
+          <tr key={x.certificate.id}>
+            <td>{x.product.nameVi}</td>
+            <td>{x.producer.name}</td>
+            <td>
+              <Stars n={x.certificate.stars} lang={props.lang} />
+            </td>
+            <td>
+              {formatDate(x.certificate.validTo)}{' '}
+              <span class={`badge ${x.certificate.daysUntilExpiry <= 30 ? 'bad' : 'caution'}`}>
+                {t.daysLeft(x.certificate.daysUntilExpiry)}
+              </span>
+            </td>
+            {openCell(x.product.id)}
+          </tr>
         )}
-      </section>
+      />
+      <ListPanel
+        lang={props.lang}
+        id="cert-search-title"
+        title={t.chooseProductCert}
+        search={<SearchForm id="cert-q" label={t.search} search={search} button={t.search} />}
+        loaded={search.query ? products : null}
+        head={[t.product, t.producer, t.certStars, t.status, '']}
+        row={(p) => (
+          <tr key={p.id} class={selected === p.id ? 'selected' : ''}>
+            <td>{p.nameVi}</td>
+            <td>{p.producer.name}</td>
+            <td>{p.stars ? <Stars n={p.stars} lang={props.lang} /> : t.none}</td>
+            <td>{CERT_STATUS[p.certificateStatus]?.[props.lang] ?? p.certificateStatus}</td>
+            {openCell(p.id, true)}
+          </tr>
+        )}
+      />
       {selected && <ProductCertificates key={selected} lang={props.lang} id={selected} />}
     </section>
   );
@@ -789,7 +603,7 @@ export function UsersView(props: { lang: Lang; session: Session }): JSX.Element 
   const t = CONSOLE[props.lang];
   const [list, reload] = useApi<Page<UserRow>>('/api/v1/users?limit=100');
   const [producers] = useApi<Page<Producer>>('/api/v1/producers?limit=100');
-  const [form, setForm] = useState({
+  const { form, setForm, bind } = useFields({
     email: '',
     displayName: '',
     role: 'inspector',
@@ -797,10 +611,8 @@ export function UsersView(props: { lang: Lang; session: Session }): JSX.Element 
     producerId: '',
     adminUnitId: 'qng-2025',
   });
-  const [key, setKey] = useState(newId);
-  const action = useAction();
-  const submit = async (e: Event) => {
-    e.preventDefault();
+  const { action, create } = useCreate('/api/v1/users', props.lang);
+  const submit = async () => {
     const body = {
       email: form.email.trim(),
       displayName: form.displayName.trim(),
@@ -809,13 +621,7 @@ export function UsersView(props: { lang: Lang; session: Session }): JSX.Element 
       ...(form.role === 'producer' ? { producerId: form.producerId } : {}),
       ...(form.role === 'officer' ? { adminUnitId: form.adminUnitId.trim() } : {}),
     };
-    const ok = await action.run(
-      () => post('/api/v1/users', body, { headers: { 'idempotency-key': key } }),
-      t.created,
-      props.lang,
-    );
-    if (ok) {
-      setKey(newId());
+    if (await create(body)) {
       setForm({ ...form, email: '', displayName: '', password: '' });
       reload();
     }
@@ -864,90 +670,38 @@ export function UsersView(props: { lang: Lang; session: Session }): JSX.Element 
           </Table>
         )}
       </Show>
-      <details class="panel">
-        <summary>{t.addUser}</summary>
-        <form onSubmit={(e) => void submit(e)} class="form-grid">
-          <Field id="nu-email" label={t.email}>
-            <input
-              id="nu-email"
-              type="email"
-              required
-              maxLength={254}
-              value={form.email}
-              onInput={(e) => setForm({ ...form, email: e.currentTarget.value })}
-            />
-          </Field>
-          <Field id="nu-name" label={t.displayName}>
-            <input
-              id="nu-name"
-              type="text"
-              required
-              maxLength={200}
-              value={form.displayName}
-              onInput={(e) => setForm({ ...form, displayName: e.currentTarget.value })}
-            />
-          </Field>
-          <Field id="nu-role" label={t.role}>
-            <select
-              id="nu-role"
-              value={form.role}
-              onChange={(e) => setForm({ ...form, role: e.currentTarget.value })}
-            >
-              {Object.entries(ROLE_NAME).map(([k, v]) => (
-                <option key={k} value={k}>
-                  {v[props.lang]}
-                </option>
-              ))}
-            </select>
-          </Field>
-          <Field id="nu-password" label={t.password} hint={t.passwordHint}>
-            <input
-              id="nu-password"
-              type="password"
-              required
-              minLength={12}
-              autoComplete="new-password"
-              value={form.password}
-              onInput={(e) => setForm({ ...form, password: e.currentTarget.value })}
-            />
-          </Field>
-          {form.role === 'producer' && (
-            <Field id="nu-producer" label={t.producer}>
-              <select
-                id="nu-producer"
-                required
-                value={form.producerId}
-                onChange={(e) => setForm({ ...form, producerId: e.currentTarget.value })}
-              >
-                <option value="">—</option>
-                {producers.state === 'ok' &&
-                  producers.data.items.map((p) => (
-                    <option key={p.id} value={p.id}>
-                      {p.name}
-                    </option>
-                  ))}
-              </select>
-            </Field>
-          )}
-          {form.role === 'officer' && (
-            <Field id="nu-unit" label={t.area}>
-              <input
-                id="nu-unit"
-                type="text"
-                required
-                maxLength={100}
-                value={form.adminUnitId}
-                onInput={(e) => setForm({ ...form, adminUnitId: e.currentTarget.value })}
-              />
-            </Field>
-          )}
-          <div class="full">
-            <button type="submit" class="button" disabled={action.busy}>
-              {t.addUser}
-            </button>
-          </div>
-        </form>
-      </details>
+      <AddForm class="panel" title={t.addUser} busy={action.busy} onSubmit={submit}>
+        <InputField
+          id="nu-email"
+          label={t.email}
+          type="email"
+          required
+          maxLength={254}
+          field={bind('email')}
+        />
+        <InputField id="nu-name" label={t.displayName} required maxLength={200} field={bind('displayName')} />
+        <SelectField id="nu-role" label={t.role} field={bind('role')}>
+          <CodeOptions codes={Object.keys(ROLE_NAME)} names={ROLE_NAME} lang={props.lang} />
+        </SelectField>
+        <InputField
+          id="nu-password"
+          label={t.password}
+          hint={t.passwordHint}
+          type="password"
+          required
+          minLength={12}
+          autoComplete="new-password"
+          field={bind('password')}
+        />
+        {form.role === 'producer' && (
+          <SelectField id="nu-producer" label={t.producer} required field={bind('producerId')}>
+            <ProducerOptions producers={producers} />
+          </SelectField>
+        )}
+        {form.role === 'officer' && (
+          <InputField id="nu-unit" label={t.area} required maxLength={100} field={bind('adminUnitId')} />
+        )}
+      </AddForm>
     </section>
   );
 }
@@ -1012,6 +766,21 @@ interface AuditRow {
   data: unknown;
 }
 
+/** The tables whose changes the audit log records. */
+const AUDITED = [
+  'certificates',
+  'products',
+  'producers',
+  'batches',
+  'batch_events',
+  'raw_material_zones',
+  'users',
+  'signing_keys',
+  'findings',
+  'cases',
+  'plan_targets',
+];
+
 export function AuditView(props: { lang: Lang }): JSX.Element {
   const t = CONSOLE[props.lang];
   const [entity, setEntity] = useState('');
@@ -1045,28 +814,10 @@ export function AuditView(props: { lang: Lang }): JSX.Element {
           {verdict}
         </p>
       )}
-      <Field id="audit-entity" label={t.entity}>
-        <select id="audit-entity" value={entity} onChange={(e) => setEntity(e.currentTarget.value)}>
-          <option value="">{t.filterAll}</option>
-          {[
-            'certificates',
-            'products',
-            'producers',
-            'batches',
-            'batch_events',
-            'raw_material_zones',
-            'users',
-            'signing_keys',
-            'findings',
-            'cases',
-            'plan_targets',
-          ].map((x) => (
-            <option key={x} value={x}>
-              {x}
-            </option>
-          ))}
-        </select>
-      </Field>
+      <SelectField id="audit-entity" label={t.entity} field={{ value: entity, set: setEntity }}>
+        <option value="">{t.filterAll}</option>
+        <CodeOptions codes={AUDITED} lang={props.lang} />
+      </SelectField>
       <Show lang={props.lang} loaded={log} retry={reload}>
         {(page) => (
           <>
