@@ -303,7 +303,7 @@ describe.runIf(Boolean(BASE_URL))('database faults on the real PostgreSQL', () =
     const pending = fetch(`${victim.origin}/api/v1/batches/${batch.id}/codes`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: prepared.authorization },
-      body: JSON.stringify({ serials: 40_000 }),
+      body: JSON.stringify({ serials: 100_000 }),
     }).then(
       (r) => r.status,
       () => 0,
