@@ -43,6 +43,23 @@ function send(user: User, method: 'POST' | 'PATCH' | 'PUT', url: string, payload
   });
 }
 
+/** A code row as issuance writes it (its signature is not checked here: analytics read scans). */
+async function insertCode(path: string, batch: string, kind: 'batch' | 'unit', serial: string | null) {
+  const key = await t.app.db.selectFrom('signing_keys').select('kid').executeTakeFirstOrThrow();
+  await t.app.db
+    .insertInto('codes')
+    .values({
+      path,
+      batch_id: batch,
+      kind,
+      serial,
+      origin: 'http://localhost:3000',
+      kid: key.kid,
+      sig: 'B'.repeat(86),
+    })
+    .execute();
+}
+
 beforeAll(async () => {
   t = await buildTestApp();
   const db = t.app.db;
@@ -56,24 +73,12 @@ beforeAll(async () => {
   await makeCertificate(db, due.id, { stars: 3, decision_date: addDays(addDays(today(), 20 - 365 * 3), 0) });
   const batch = await makeBatch(db, productId, { lot: 'CP-01', quantity: 3 });
   batchId = batch.id;
-  const key = await db.selectFrom('signing_keys').select('kid').executeTakeFirstOrThrow();
   for (const [path, kind, serial] of [
     [copied, 'unit', 'COPIEDSERIAL'],
     [quiet, 'unit', 'QUIETSERIAL1'],
     [batchPath, 'batch', null],
   ] as const) {
-    await db
-      .insertInto('codes')
-      .values({
-        path,
-        batch_id: batchId,
-        kind,
-        serial,
-        origin: 'http://localhost:3000',
-        kid: key.kid,
-        sig: 'B'.repeat(86),
-      })
-      .execute();
+    await insertCode(path, batchId, kind, serial);
   }
   // The copied unit code: 7 devices in 4 areas within the hour; the quiet one: one device.
   const areas = ['Quảng Ngãi', 'Đà Nẵng', 'Hà Nội', 'TP Hồ Chí Minh'];
@@ -165,19 +170,7 @@ describe('analytics', () => {
     const db = t.app.db;
     const batch = await makeBatch(db, productId, { lot: 'CP-FRAC', quantity: 10.5 });
     const path = '/01/08939990000026/10/CP-FRAC';
-    const key = await db.selectFrom('signing_keys').select('kid').executeTakeFirstOrThrow();
-    await db
-      .insertInto('codes')
-      .values({
-        path,
-        batch_id: batch.id,
-        kind: 'batch',
-        serial: null,
-        origin: 'http://localhost:3000',
-        kid: key.kid,
-        sig: 'B'.repeat(86),
-      })
-      .execute();
+    await insertCode(path, batch.id, 'batch', null);
     try {
       const limit = batchScanLimit(11); // 33; rounding down would make it 30
       const scan = { path, verdict: 'genuine', signed: true, area: 'Quảng Ngãi' } as const;
