@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { batchScanLimit, type EcPublicJwk } from '@ocop/domain';
-import { es256Verifier } from './hot.ts';
+import { BatchScanCounts, es256Verifier } from './hot.ts';
 import { SignatureWorkers } from './signature-workers.ts';
 import { buildApp } from '../../app.ts';
 import { testConfig } from '../../config.ts';
@@ -238,11 +238,42 @@ describe('scans written in batches', () => {
     for (let i = 0; i < 3; i++) await verify({ code: c.batchUrl });
     await t.app.verifyHot.scans.flush();
     const batchPath = new URL(c.batchUrl).pathname;
-    expect(t.app.verifyHot.batchCounts.get(batchPath)).toBe(3);
+    expect(t.app.verifyHot.batchCounts.get(batchPath, Number.POSITIVE_INFINITY)).toBe(3);
     const { rows } = await sql<{
       n: number;
     }>`select count(*)::int as n from scans where path = ${batchPath}`.execute(t.app.db);
     expect(rows[0]!.n).toBe(3);
+  });
+});
+
+describe('BatchScanCounts', () => {
+  const later = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('forgets a count below its cap after the time to live, and keeps counting until then', async () => {
+    const counts = new BatchScanCounts(30);
+    counts.set('/b', 5, 61);
+    counts.add('/b');
+    expect(counts.get('/b', 61)).toBe(6);
+    await later(50);
+    expect(counts.get('/b', 61)).toBeUndefined();
+  });
+
+  it('keeps a count that reached its cap (past the limit for good) for that cap or a smaller one', async () => {
+    const counts = new BatchScanCounts(30);
+    counts.set('/b', 61, 61);
+    counts.add('/b');
+    await later(50);
+    expect(counts.get('/b', 61)).toBe(62);
+    expect(counts.get('/b', 21)).toBe(62);
+    // More unit codes issued since: a larger cap asks the database again.
+    expect(counts.get('/b', 301)).toBeUndefined();
+  });
+
+  it('never forgets when no other process writes scans (embedded database)', async () => {
+    const counts = new BatchScanCounts(Number.POSITIVE_INFINITY);
+    counts.set('/b', 2, 61);
+    await later(20);
+    expect(counts.get('/b', 61)).toBe(2);
   });
 });
 

@@ -22,7 +22,8 @@ import { insertScans, type BatchRecord, type CodeRow, type ScanRecord } from './
  *   and nothing is kept while the notification link is down (then every scan reads the database,
  *   and fails to `status_unknown` with it).
  * - Scan counts of batch codes, read once and counted here after (other processes' scans are seen
- *   when the count is re-read, every {@link BATCH_COUNT_TTL_MS}).
+ *   when the count is re-read, every {@link BATCH_COUNT_TTL_MS} on PostgreSQL, until the count is
+ *   past the batch's limit; see {@link BatchScanCounts}).
  * - Verified signatures (ES256 with node:crypto and cached key objects).
  * - Scans are written in batches, a few milliseconds after they happen ({@link ScanLog}).
  */
@@ -250,19 +251,34 @@ export class HotRegistry {
   }
 }
 
-/** Scan counts of batch codes: read once, then counted here; re-read now and then. */
+/**
+ * Scan counts of batch codes: read once, then counted here as the scans happen, and re-read every
+ * `ttlMs` to see other processes' scans. Two counts are not re-read:
+ * - none, when no other process can write scans (`ttlMs` infinite: the embedded database belongs
+ *   to this process, and every scan of it goes through here);
+ * - one whose read reached the cap it was read with (`countBatchScans` stops there: the cap is
+ *   one past the batch's limit): a batch code's scans only grow, so it is past the limit for good,
+ *   for any question asked with that cap or a smaller one, and re-reading tens of thousands of
+ *   scans of a copied label every minute would only say so again. A larger cap (more unit codes
+ *   issued for the batch since) asks again.
+ */
 export class BatchScanCounts {
-  readonly #counts = new Lru<string, { at: number; count: number }>(50_000);
+  readonly #counts = new Lru<string, { at: number; count: number; cap: number; capped: boolean }>(50_000);
 
-  get(path: string): number | undefined {
+  constructor(private readonly ttlMs: number = BATCH_COUNT_TTL_MS) {}
+
+  /** The count of `path` if it is known and still answers a question asked with `cap`. */
+  get(path: string, cap: number): number | undefined {
     const hit = this.#counts.get(path);
-    if (hit === undefined || Date.now() - hit.at > BATCH_COUNT_TTL_MS) return undefined;
+    if (hit === undefined) return undefined;
+    if (hit.capped && cap <= hit.cap) return hit.count;
+    if (Date.now() - hit.at > this.ttlMs) return undefined;
     return hit.count;
   }
 
-  /** The count read from the database (plus this process's scans not written yet). */
-  set(path: string, count: number): void {
-    this.#counts.set(path, { at: Date.now(), count });
+  /** The count read from the database with `cap` (plus this process's scans not written yet). */
+  set(path: string, count: number, cap: number): void {
+    this.#counts.set(path, { at: Date.now(), count, cap, capped: count >= cap });
   }
 
   /** One more verified scan of `path` was recorded. */
@@ -471,7 +487,10 @@ export const verifyHotPlugin = fp(
     const registry = new HotRegistry(app.dbHandle, app.log);
     const state: VerifyHotState = {
       registry,
-      batchCounts: new BatchScanCounts(),
+      // PGlite is embedded: no other process writes its scans, so counts need no re-reading.
+      batchCounts: new BatchScanCounts(
+        app.dbHandle.kind === 'pglite' ? Number.POSITIVE_INFINITY : BATCH_COUNT_TTL_MS,
+      ),
       scans: new ScanLog(app.dbHandle, { flushMs: 20, maxBatch: 500, maxPending: 50_000 }, app.log),
       verifySignature: es256Verifier({ workers: opts.config.verifyWorkers }),
     };

@@ -274,7 +274,7 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
         sameBasis(kept, { generation, keys: keyRecords, origins: list, day }) &&
         hot.registry.watch.live
       ) {
-        const count = hot.batchCounts.get(kept.path);
+        const count = hot.batchCounts.get(kept.path, kept.limit + 1);
         const scans = count === undefined ? 0 : count + 1;
         const template = scans === 0 ? undefined : scans <= kept.limit ? kept.within : kept.over;
         if (template !== undefined) {
@@ -327,11 +327,12 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
         const rec = record;
         if (code.kind === 'batch') {
           // Counted here after one read (a batch code can be scanned thousands of times a day).
-          let total = hot.batchCounts.get(code.path);
+          // Read up to one past the batch's limit: beyond it, only "past the limit" matters.
+          const cap = batchScanLimit(rec?.units ?? 0) + 1;
+          let total = hot.batchCounts.get(code.path, cap);
           if (total === undefined) {
-            const limit = batchScanLimit(rec?.units ?? 0) + 1;
-            total = (await countBatchScans(app.db, code.path, limit)) + hot.scans.pendingFor(code.path);
-            hot.batchCounts.set(code.path, total);
+            total = (await countBatchScans(app.db, code.path, cap)) + hot.scans.pendingFor(code.path);
+            hot.batchCounts.set(code.path, total, cap);
           }
           past = { total, first: null, last: null, devices: 0, areas: 0, seenDevice: false, seenArea: false };
         }
