@@ -60,6 +60,30 @@ async function compare(column: 'path' | 'sig', texts: string[]) {
   return rows;
 }
 
+describe('the checks of codes, as migrated', () => {
+  /** The error inserting a code row with this path and signature (no batch or key behind it). */
+  async function insertError(path: string, sig: string): Promise<string> {
+    try {
+      await sql`insert into codes (path, batch_id, kind, serial, origin, kid, sig)
+        values (${path}, gen_random_uuid(), 'batch', null, 'https://ocop.example.vn', 'no-such-key', ${sig})`.execute(
+        db.db,
+      );
+      return 'inserted';
+    } catch (err) {
+      return (err as Error).message;
+    }
+  }
+  const good = { path: '/01/08939990000026/10/L1', sig: 'A'.repeat(86) };
+
+  it('still refuse a new row with a bad path or signature (checked before the foreign keys)', async () => {
+    expect(await insertError('/01/0893999000002/10/L1', good.sig)).toMatch(/codes_path/);
+    expect(await insertError(`${good.path}/21/${'s'.repeat(21)}`, good.sig)).toMatch(/codes_path/);
+    expect(await insertError(good.path, `${'A'.repeat(85)}=`)).toMatch(/codes_sig/);
+    // Both checks pass: what stops this row is the missing batch.
+    expect(await insertError(good.path, good.sig)).toMatch(/foreign key/);
+  });
+});
+
 describe('the fast checks of codes accept exactly what the original ones did', () => {
   it('on the edges of every part of a path', async () => {
     const g = (n: number) => '8'.repeat(n);

@@ -25,10 +25,17 @@ export const FAST_SIG = sql`length(sig) = 86 and sig !~ '[^A-Za-z0-9_-]'`;
 export const SLOW_PATH = OLD_PATH;
 export const SLOW_SIG = OLD_SIG;
 
+/**
+ * Swapped without reading the table: `not valid` skips checking the rows already there, which the
+ * original checks (the same rule) accepted when they were written. Checking them again would scan
+ * every code under the ACCESS EXCLUSIVE lock this migration holds until it commits, stopping every
+ * scan of every label for as long as that takes on a registry of millions of codes. New and
+ * updated rows are checked as always.
+ */
 async function replace(db: Kysely<unknown>, path: typeof OLD_PATH, sig: typeof OLD_SIG): Promise<void> {
   await sql`alter table codes
-    drop constraint codes_path, add constraint codes_path check (${path}),
-    drop constraint codes_sig, add constraint codes_sig check (${sig})`.execute(db);
+    drop constraint codes_path, add constraint codes_path check (${path}) not valid,
+    drop constraint codes_sig, add constraint codes_sig check (${sig}) not valid`.execute(db);
 }
 
 export async function up(db: Kysely<unknown>): Promise<void> {
