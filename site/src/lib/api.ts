@@ -9,6 +9,12 @@
  * errors, so a page can always render an honest message.
  */
 import type { Lang } from './i18n.ts';
+import type {
+  ProductDetail as ApiProductDetail,
+  ProductQuery as ApiProductQuery,
+  ProductSummary as ApiProductSummary,
+} from '../../../api/src/routes/products/schemas.ts';
+import type { AdminUnit as ApiAdminUnit } from '../../../api/src/routes/admin-units/schemas.ts';
 import { toVerifyView, type VerifyResponse, type VerifyView } from './verify-view.ts';
 
 export type { VerifyView, VerifyCheck } from './verify-view.ts';
@@ -53,7 +59,7 @@ export function apiContext(astro: { locals: App.Locals; request: Request; url: U
     const v = astro.request.headers.get(h);
     if (v) headers[h] = v;
   }
-  const devOrigin = (import.meta.env.OCOP_API_ORIGIN as string | undefined) ?? 'http://127.0.0.1:3000';
+  const devOrigin = import.meta.env.OCOP_API_ORIGIN ?? 'http://127.0.0.1:3000';
   return {
     injector: astro.locals.fastify,
     origin: astro.locals.fastify ? astro.url.origin : devOrigin,
@@ -109,7 +115,7 @@ async function call<T>(
     return { ok: false, status, problem: { code: 'bad_response' } };
   }
   if (status >= 200 && status < 300) return { ok: true, status, data: json as T };
-  return { ok: false, status, problem: (json && typeof json === 'object' ? json : {}) as Problem };
+  return { ok: false, status, problem: json && typeof json === 'object' ? json : {} };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -137,10 +143,7 @@ export async function verifyCode(
 // Catalogue: GET /api/v1/products, GET /api/v1/products/{id}, GET /api/v1/admin-units.
 // Types come from the API's TypeBox schemas (type-only imports: nothing of the API is bundled).
 
-export type ApiProductSummary = import('../../../api/src/routes/products/schemas.ts').ProductSummary;
-export type ApiProductDetail = import('../../../api/src/routes/products/schemas.ts').ProductDetail;
-export type ApiProductQuery = import('../../../api/src/routes/products/schemas.ts').ProductQuery;
-type ApiAdminUnit = import('../../../api/src/routes/admin-units/schemas.ts').AdminUnit;
+export type { ApiProductSummary, ApiProductDetail, ApiProductQuery };
 
 /** A catalogue entry as the pages show it. */
 export interface ProductSummary {

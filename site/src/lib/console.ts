@@ -151,7 +151,7 @@ export async function call<T>(
   return {
     ok: false,
     status: res.status,
-    problem: (json && typeof json === 'object' ? json : { code: 'bad_response' }) as Problem,
+    problem: json && typeof json === 'object' ? json : { code: 'bad_response' },
   };
 }
 
@@ -227,7 +227,7 @@ export async function signIn(email: string, password: string): Promise<ApiResult
     return { ok: false, status: 0, problem: { code: 'unreachable', detail: String(err) } };
   }
   const json = await parse(res);
-  if (!res.ok) return { ok: false, status: res.status, problem: (json ?? {}) as Problem };
+  if (!res.ok) return { ok: false, status: res.status, problem: json ?? {} };
   const t = json as TokenAnswer;
   const expiresAt = Date.now() + Math.max(60, t.expires_in - 30) * 1000;
   saveSession({

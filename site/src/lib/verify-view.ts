@@ -4,10 +4,11 @@
  * verifier's offline (scripts/offline-verifier.ts builds the same shape). Pure, so it runs on the
  * server and in the browser alike.
  */
+import type { VerifyResponse } from '../../../api/src/routes/verify/schemas.ts';
 import { VERDICTS, type Verdict } from './i18n.ts';
 
 /** The API's answer (type-only import: nothing of the API is bundled). */
-export type VerifyResponse = import('../../../api/src/routes/verify/schemas.ts').VerifyResponse;
+export type { VerifyResponse };
 
 export interface VerifyCheck {
   id: string;

@@ -20,7 +20,7 @@ export interface DecodeResponse {
 
 self.onmessage = (event: MessageEvent<DecodeRequest>) => {
   const { id, width, height, data, invert } = event.data;
-  let text: string | null = null;
+  let text: string | null;
   try {
     const found = jsQR(new Uint8ClampedArray(data), width, height, {
       inversionAttempts: invert ? 'attemptBoth' : 'dontInvert',

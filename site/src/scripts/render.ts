@@ -206,7 +206,7 @@ export function renderResult(target: HTMLElement, r: Shown, lang: Lang): void {
   parts.push(card);
 
   const links = h('p', { class: 'actions' });
-  let sameOrigin = false;
+  let sameOrigin: boolean;
   try {
     sameOrigin = new URL(r.code).origin === location.origin;
   } catch {

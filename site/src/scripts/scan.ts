@@ -6,7 +6,7 @@
 import workerUrl from './qr-worker.ts?worker&url';
 import type { DecodeRequest, DecodeResponse } from './qr-worker.ts';
 import { SCAN, formatDateTime, type Lang } from '../lib/i18n.ts';
-import { toVerifyView } from '../lib/verify-view.ts';
+import { toVerifyView, type VerifyAnswer } from '../lib/verify-view.ts';
 import { DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE, isDeviceId, newDeviceId } from '../lib/device.ts';
 import { loadOfflineData, refreshOfflineData, snapshotIssuedAt, verifyOffline } from './offline.ts';
 import { ageText, renderResult, type Shown } from './render.ts';
@@ -102,7 +102,7 @@ function main(root: HTMLElement): void {
         });
         if (res.ok) {
           shown = {
-            view: toVerifyView(await res.json(), new Date().toISOString()),
+            view: toVerifyView((await res.json()) as VerifyAnswer, new Date().toISOString()),
             code: text,
             source: 'online',
             snapshotIssuedAt: null,

@@ -4,12 +4,11 @@
  * events, codes, labels in any layout, recall, and the scans of my batches.
  */
 import { render, type JSX } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { addDays } from '@ocop/domain/dates';
 import { CERT_STATUS, EVENT_TYPE, ZONE_SCHEME, formatNumber } from '../../lib/i18n.ts';
 import { CONSOLE, LABEL_FORMAT, SIGNAL, type Lang } from '../../lib/console-i18n.ts';
 import {
-  get,
   getBlob,
   newId,
   post,
