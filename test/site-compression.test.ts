@@ -100,6 +100,7 @@ describe('compressResponse', () => {
       ['an image', gz, page({ headers: { 'content-type': 'image/png' } })],
       ['a PDF', gz, page({ headers: { 'content-type': 'application/pdf' } })],
       ['already encoded', gz, page({ headers: { 'content-encoding': 'br' } })],
+      ['an event stream', gz, page({ headers: { 'content-type': 'text/event-stream' } })],
       ['no content type', gz, new Response('x')],
     ];
     for (const [what, req, res] of untouched) {

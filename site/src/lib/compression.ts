@@ -45,7 +45,7 @@ function varyOn(headers: Headers): void {
 /**
  * The response as it should go to this client: gzipped when the client takes gzip and the body is
  * text of some kind; unchanged when there is nothing to compress (no body, HEAD, 204, 206, 304, an
- * encoding already chosen, a binary type). Either way a compressible answer says
+ * encoding already chosen, a binary type, an event stream). Either way a compressible answer says
  * `Vary: Accept-Encoding`, so a cache never hands the gzipped page to a client that cannot read it.
  */
 export function compressResponse(request: Request, response: Response): Response {
@@ -57,7 +57,9 @@ export function compressResponse(request: Request, response: Response): Response
     status === 206 ||
     status === 304 ||
     response.headers.has('content-encoding') ||
-    !COMPRESSIBLE.test(response.headers.get('content-type') ?? '')
+    !COMPRESSIBLE.test(response.headers.get('content-type') ?? '') ||
+    // An event stream must reach the client event by event; gzip would hold events back.
+    /^text\/event-stream\b/i.test(response.headers.get('content-type') ?? '')
   ) {
     return response;
   }
