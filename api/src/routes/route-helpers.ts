@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type SchemaOptions, type Static, type TSchema } from '@sinclair/typebox';
 import { sql, type Expression, type RawBuilder } from 'kysely';
 import { foldVietnamese, type RuleViolation } from '@ocop/domain';
 import { AppError } from '../errors.ts';
@@ -13,7 +13,8 @@ import { DEFAULT_PAGE_SIZE, Uuid } from './common-schemas.ts';
 /** OpenAPI security requirement of every private route (the bearerAuth scheme of plugins/openapi.ts). */
 export const bearer = [{ bearerAuth: [] }];
 
-export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+export const Nullable = <T extends TSchema>(t: T, options?: SchemaOptions) =>
+  Type.Union([t, Type.Null()], options);
 
 export const DateTime = Type.String({ format: 'date-time', examples: ['2026-03-15T08:30:00.000Z'] });
 

@@ -125,14 +125,11 @@ export const LabelJob = Type.Object(
     createdAt: DateTime,
     startedAt: Nullable(DateTime),
     finishedAt: Nullable(DateTime),
-    fileExpiresAt: Nullable(
-      Type.String({
-        format: 'date-time',
-        description:
-          'when a done job’s file is deleted from the server (LABEL_JOB_FILE_DAYS after it was made, 7 by ' +
-          'default): download it before; later, POST …/retry makes it again. Null unless done',
-      }),
-    ),
+    fileExpiresAt: Nullable(DateTime, {
+      description:
+        'when a done job’s file is deleted from the server (LABEL_JOB_FILE_DAYS after it was made, 7 by ' +
+        'default): download it before; later, POST …/retry makes it again. Null unless done',
+    }),
   },
   { $id: 'LabelJob', additionalProperties: false },
 );

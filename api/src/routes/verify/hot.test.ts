@@ -1,5 +1,5 @@
 import { generateKeyPairSync, sign as cryptoSign } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import pg from 'pg';
@@ -247,32 +247,39 @@ describe('scans written in batches', () => {
 });
 
 describe('BatchScanCounts', () => {
-  const later = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  // The clock is the test's: what is forgotten when does not depend on the machine's speed.
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
 
-  it('forgets a count below its cap after the time to live, and keeps counting until then', async () => {
+  it('forgets a count below its cap after the time to live, and keeps counting until then', () => {
     const counts = new BatchScanCounts(30);
     counts.set('/b', 5, 61);
     counts.add('/b');
+    vi.advanceTimersByTime(30);
     expect(counts.get('/b', 61)).toBe(6);
-    await later(50);
+    vi.advanceTimersByTime(1);
     expect(counts.get('/b', 61)).toBeUndefined();
   });
 
-  it('keeps a count that reached its cap (past the limit for good) for that cap or a smaller one', async () => {
+  it('keeps a count that reached its cap (past the limit for good) for that cap or a smaller one', () => {
     const counts = new BatchScanCounts(30);
     counts.set('/b', 61, 61);
     counts.add('/b');
-    await later(50);
+    vi.advanceTimersByTime(60_000);
     expect(counts.get('/b', 61)).toBe(62);
     expect(counts.get('/b', 21)).toBe(62);
     // More unit codes issued since: a larger cap asks the database again.
     expect(counts.get('/b', 301)).toBeUndefined();
   });
 
-  it('never forgets when no other process writes scans (embedded database)', async () => {
+  it('never forgets when no other process writes scans (embedded database)', () => {
     const counts = new BatchScanCounts(Number.POSITIVE_INFINITY);
     counts.set('/b', 2, 61);
-    await later(20);
+    vi.advanceTimersByTime(365 * 86_400_000);
     expect(counts.get('/b', 61)).toBe(2);
   });
 });

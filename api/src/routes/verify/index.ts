@@ -402,7 +402,6 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
       if (
         result.verdict === 'forged' &&
         result.code &&
-        result.key === undefined &&
         result.checks.some((c) => c.id === 'signature' && !c.ok)
       ) {
         const template = templateOf(answer, false);
