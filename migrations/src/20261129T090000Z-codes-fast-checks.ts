@@ -12,8 +12,9 @@ import { sql, type Kysely } from 'kysely';
  * inside a part, so `split_part` by `/` gives the parts: 2 the prefix, 3 the GTIN or reference,
  * 5 the lot, 7 the serial (empty for a batch code).
  */
-const OLD_PATH = sql`path ~ '^/(01/[0-9]{14}|p/[0-9A-HJKMNP-TV-Z]{8,10})/10/[A-Za-z0-9._-]{1,20}(/21/[0-9A-Za-z]{1,20})?$'`;
-const OLD_SIG = sql`sig ~ '^[A-Za-z0-9_-]{86}$'`;
+/** The checks of migration 20261129T044000Z-codes, and their rewrite (the same texts pass). */
+export const SLOW_PATH = sql`path ~ '^/(01/[0-9]{14}|p/[0-9A-HJKMNP-TV-Z]{8,10})/10/[A-Za-z0-9._-]{1,20}(/21/[0-9A-Za-z]{1,20})?$'`;
+export const SLOW_SIG = sql`sig ~ '^[A-Za-z0-9_-]{86}$'`;
 
 export const FAST_PATH = sql`path ~ '^/(01/[0-9]+|p/[0-9A-HJKMNP-TV-Z]+)/10/[A-Za-z0-9._-]+(/21/[0-9A-Za-z]+)?$'
   and length(split_part(path, '/', 3)) between
@@ -22,8 +23,6 @@ export const FAST_PATH = sql`path ~ '^/(01/[0-9]+|p/[0-9A-HJKMNP-TV-Z]+)/10/[A-Z
   and length(split_part(path, '/', 5)) <= 20
   and length(split_part(path, '/', 7)) <= 20`;
 export const FAST_SIG = sql`length(sig) = 86 and sig !~ '[^A-Za-z0-9_-]'`;
-export const SLOW_PATH = OLD_PATH;
-export const SLOW_SIG = OLD_SIG;
 
 /**
  * Swapped without reading the table: `not valid` skips checking the rows already there, which the
@@ -32,7 +31,7 @@ export const SLOW_SIG = OLD_SIG;
  * scan of every label for as long as that takes on a registry of millions of codes. New and
  * updated rows are checked as always.
  */
-async function replace(db: Kysely<unknown>, path: typeof OLD_PATH, sig: typeof OLD_SIG): Promise<void> {
+async function replace(db: Kysely<unknown>, path: typeof SLOW_PATH, sig: typeof SLOW_SIG): Promise<void> {
   await sql`alter table codes
     drop constraint codes_path, add constraint codes_path check (${path}) not valid,
     drop constraint codes_sig, add constraint codes_sig check (${sig}) not valid`.execute(db);
@@ -43,5 +42,5 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await replace(db, OLD_PATH, OLD_SIG);
+  await replace(db, SLOW_PATH, SLOW_SIG);
 }
