@@ -556,11 +556,11 @@ export interface ScanRecord {
   scannedAt: Date;
 }
 
-/** Stores scans in one statement (the scan log writes them in batches). */
 /**
- * Scans written as ten arrays unnested into rows: one statement text whatever the batch size, so
- * PostgreSQL prepares it once per connection, and ten parameters instead of ten a row (a 500-row
- * VALUES list cost more to build and to parse than to insert).
+ * Stores scans in one statement (the scan log writes them in batches), as ten arrays unnested into
+ * rows: one statement text whatever the batch size, so PostgreSQL prepares it once per connection,
+ * and ten parameters instead of ten a row (a 500-row VALUES list cost more to build and to parse
+ * than to insert).
  */
 const INSERT_SCANS = {
   name: 'ocop_insert_scans_v1',
