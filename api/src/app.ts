@@ -40,6 +40,7 @@ import cases from './routes/cases/index.ts';
 import analytics from './routes/analytics/index.ts';
 import dashboard from './routes/dashboard/index.ts';
 import labels from './routes/labels/index.ts';
+import type { LabelJobOptions } from './routes/labels/jobs.ts';
 import security from './routes/security/index.ts';
 import { sitePlugin, siteBuilt } from './plugins/site.ts';
 
@@ -51,6 +52,8 @@ export interface BuildOptions {
   limits?: Partial<Limits>;
   /** Idempotency-Key claim lease and heartbeat (plugins/idempotency.ts); tests shorten them. */
   idempotency?: Partial<IdempotencyOptions>;
+  /** Label job lease and heartbeat, and a hold on claimed jobs (routes/labels/jobs.ts); tests set them. */
+  labelJobs?: Partial<LabelJobOptions>;
   /** Called for every route as it is registered (tests: the fuzz and the roles × routes matrix). */
   onRoute?: (route: RouteOptions) => void;
 }
@@ -144,7 +147,7 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
   await app.register(dashboard);
 
   // Print-ready labels of a batch's codes (issue 5).
-  await app.register(labels, { config });
+  await app.register(labels, { config, jobs: opts.labelJobs ?? {} });
 
   // For the office (issue 8): security alerts (issuance quota, enumeration), audit checkpoints.
   await app.register(security, { config });

@@ -452,6 +452,10 @@ export interface LabelJobsTable {
   created_at: CreatedAt;
   started_at: Date | null;
   finished_at: Date | null;
+  /** The run holding the job, and naming its file (migration 20261129T093000Z-label-jobs-lease). */
+  claim_token: string | null;
+  /** While `running`: until when its runner holds it (renewed by a heartbeat). */
+  lease_until: Date | null;
 }
 
 /** Alerts the office lists (migration 20261129T080100Z-security-alerts). */

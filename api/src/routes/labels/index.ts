@@ -5,7 +5,7 @@ import { encodeQr, layoutFits, writeLabels } from '../../labels/index.ts';
 import { AppError } from '../../errors.ts';
 import { currentUser } from '../../plugins/auth.ts';
 import { bearer, errors, named } from '../route-helpers.ts';
-import labelJobs from './jobs.ts';
+import labelJobs, { type LabelJobOptions } from './jobs.ts';
 import { leastPackable, prepareLabels, printableBatch, sampleLabel } from './prepare.ts';
 import {
   LabelLayouts,
@@ -38,10 +38,14 @@ import {
  */
 const fitsCache = new Map<string, ReturnType<typeof layoutFits>>();
 
-const labels: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (app, opts) => {
+const labels: FastifyPluginAsyncTypebox<{
+  config: Readonly<Config>;
+  jobs?: Partial<LabelJobOptions>;
+}> = async (app, opts) => {
   await app.register(labelJobs, {
     dir: opts.config.labelJobsDir,
     fileDays: opts.config.labelJobFileDays,
+    runner: opts.jobs ?? {},
   });
   app.get(
     '/api/v1/batches/:id/labels',

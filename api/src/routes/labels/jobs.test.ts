@@ -1,20 +1,23 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../app.ts';
+import { buildApp, type BuildOptions } from '../../app.ts';
 import { testConfig } from '../../config.ts';
 import { buildTestApp, createUser, type TestApp } from '../../../../test/helpers/app.ts';
 import { makeCertifiedBatch, recallBatch } from '../../../../test/helpers/code-factories.ts';
-import { LabelJobRunner } from './jobs.ts';
+import { createTestDb, type TestDb } from '../../../../test/helpers/db.ts';
+import { LabelJobRunner, type LabelJobOptions } from './jobs.ts';
 
 /**
  * Background label jobs (issue 5, point 4), on PGlite and on PostgreSQL: a few hundred labels
  * rendered to a file whose QR codes decode to exactly the issued URLs, progress that only grows,
- * the labels route's people and refusals, a job a restart interrupted, failed and re-run, and the
- * sweep that keeps the folder from filling the disk.
+ * the labels route's people and refusals, a job a restart interrupted, failed and re-run, the
+ * sweep that keeps the folder from filling the disk, and several instances sharing the jobs.
  */
 let t: TestApp;
 let admin: Awaited<ReturnType<typeof createUser>>;
@@ -42,30 +45,43 @@ function zbar(files: string[]): string[] {
   return r.stdout.split('\n').filter(Boolean);
 }
 
-async function issuedBatch(units: number) {
-  const b = await makeCertifiedBatch(t.app.db);
-  const res = await t.app.inject({
+async function issuedBatch(units: number, app: FastifyInstance = t.app, by = admin) {
+  const b = await makeCertifiedBatch(app.db);
+  const res = await app.inject({
     method: 'POST',
     url: `/api/v1/batches/${b.batchId}/codes`,
-    headers: { authorization: admin.authorization },
+    headers: { authorization: by.authorization },
     payload: { serials: units },
   });
   expect(res.statusCode).toBe(201);
-  const producer = await createUser(t.app, 'producer', { producerId: b.producerId });
+  const producer = await createUser(app, 'producer', { producerId: b.producerId });
   return { ...b, producer, unitUrls: (res.json().units?.urls ?? []) as string[] };
 }
 
-const createJob = (batchId: string, authorization: string, payload: Record<string, unknown>) =>
-  t.app.inject({
+const createJob = (
+  batchId: string,
+  authorization: string,
+  payload: Record<string, unknown>,
+  app: FastifyInstance = t.app,
+) =>
+  app.inject({
     method: 'POST',
     url: `/api/v1/batches/${batchId}/label-jobs`,
     headers: { authorization },
     payload,
   });
 
-/** A job row written directly, as a runner elsewhere (or a stopped one) left it. */
-const insertJob = (batchId: string, status: 'running' | 'failed', extra: { done?: number } = {}) =>
-  t.app.db
+/**
+ * A job row written directly, as a runner elsewhere (or a stopped one) left it: a running one
+ * holds a lease for `leaseMs` more (negative: it ran out that long ago).
+ */
+const insertJob = (
+  batchId: string,
+  status: 'running' | 'failed',
+  { leaseMs = 60_000, ...extra }: { done?: number; leaseMs?: number } = {},
+  app: FastifyInstance = t.app,
+) =>
+  app.db
     .insertInto('label_jobs')
     .values({
       batch_id: batchId,
@@ -77,14 +93,14 @@ const insertJob = (batchId: string, status: 'running' | 'failed', extra: { done?
       started_at: new Date(),
       ...(status === 'failed'
         ? { finished_at: new Date(), error_reason: 'render_failed', error_vi: 'lỗi', error_en: 'failed' }
-        : {}),
+        : { claim_token: randomUUID(), lease_until: new Date(Date.now() + leaseMs) }),
       ...extra,
     })
-    .returning('id')
+    .returning(['id', 'claim_token'])
     .executeTakeFirstOrThrow();
 
 /** Polls the job until it is done or failed; every answer's status and progress, in order. */
-async function follow(app: TestApp['app'], location: string, authorization: string) {
+async function follow(app: FastifyInstance, location: string, authorization: string) {
   const seen: { status: string; done: number; total: number }[] = [];
   const deadline = Date.now() + 120_000;
   for (;;) {
@@ -225,9 +241,9 @@ describe('label jobs', () => {
 
   it('a job left running by a stopped server is failed at the next start, with the reason, and re-runs', async () => {
     const b = await issuedBatch(5);
-    const left = await insertJob(b.batchId, 'running', { done: 2 });
+    const left = await insertJob(b.batchId, 'running', { done: 2, leaseMs: -1000 });
     // Half-written when the server stopped: the sweep at the next start deletes it.
-    const part = join(jobsDir, `${left.id}.part`);
+    const part = join(jobsDir, `${left.id}.${left.claim_token}.part`);
     await writeFile(part, 'half a PDF');
     // The next start, on the same database.
     const next = await buildApp(testConfig({ logLevel: 'silent', labelJobsDir: jobsDir }), { db: t.db });
@@ -274,9 +290,19 @@ describe('label job files expire', () => {
     );
 
   /** A runner on the test database and folder that never runs the queue: only its sweep is used. */
-  function sweeper(log: Partial<Record<'info' | 'warn', (...args: unknown[]) => void>> = {}) {
+  function sweeper(log: Partial<Record<'info' | 'warn', (...args: unknown[]) => void>> = {}, db = t.app.db) {
     const logger = { ...t.app.log, error: () => undefined, ...log } as unknown as FastifyBaseLogger;
-    return new LabelJobRunner(t.app.db, jobsDir, logger, 7);
+    return new LabelJobRunner(db, jobsDir, logger, 7);
+  }
+
+  /** The name of a job's file in the folder (its id and its run's token). */
+  async function fileName(id: string) {
+    const r = await t.app.db
+      .selectFrom('label_jobs')
+      .select('claim_token')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    return `${id}.${r.claim_token}`;
   }
 
   /** A small done job, its JSON and the producer who may download it. */
@@ -311,13 +337,13 @@ describe('label job files expire', () => {
     expect(Date.parse(oldJob.fileExpiresAt)).toBeLessThan(Date.now());
     const recentJob = await finishedDaysAgo(recent.job.id, 6.9, recent.authorization);
     expect(Date.parse(recentJob.fileExpiresAt)).toBeGreaterThan(Date.now());
-    expect(await exists(old.job.id)).toBe(true);
+    expect(await exists(await fileName(old.job.id))).toBe(true);
 
     const removed = await sweeper().sweep();
     expect(removed.files).toBeGreaterThanOrEqual(1);
     expect(removed.bytes).toBeGreaterThanOrEqual(old.job.bytes);
-    expect(await exists(old.job.id)).toBe(false);
-    expect(await exists(recent.job.id)).toBe(true);
+    expect(await exists(await fileName(old.job.id))).toBe(false);
+    expect(await exists(await fileName(recent.job.id))).toBe(true);
 
     const gone = await t.app.inject({ url: old.job.file, headers: { authorization: old.authorization } });
     expect(gone.statusCode).toBe(410);
@@ -371,6 +397,9 @@ describe('label job files expire', () => {
     const b = await issuedBatch(0);
     const failed = await insertJob(b.batchId, 'failed');
     const running = await insertJob(b.batchId, 'running');
+    const runningPart = `${running.id}.${running.claim_token}.part`;
+    // Files of earlier runs of the running job: another token than its row's.
+    const staleRuns = [`${running.id}.${randomUUID()}.part`, `${running.id}.${randomUUID()}`];
     const orphan = '0b6f1c1e-5a7d-4c39-9d55-2f1a4e8b7c01';
     const youngOrphan = '0b6f1c1e-5a7d-4c39-9d55-2f1a4e8b7c02';
     const orphanPart = '0b6f1c1e-5a7d-4c39-9d55-2f1a4e8b7c03.part';
@@ -379,8 +408,8 @@ describe('label job files expire', () => {
     const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
     try {
       await writeFile(join(jobsDir, `${failed.id}.part`), 'x'.repeat(100));
-      await writeFile(join(jobsDir, `${running.id}.part`), 'being written');
-      for (const name of [orphan, youngOrphan, orphanPart, ...foreign])
+      await writeFile(join(jobsDir, runningPart), 'being written');
+      for (const name of [orphan, youngOrphan, orphanPart, ...staleRuns, ...foreign])
         await writeFile(join(jobsDir, name), 'y');
       // Our name, but a folder that cannot be deleted as a file: logged, and the sweep goes on.
       await mkdir(join(jobsDir, stuck, 'inside'), { recursive: true });
@@ -394,13 +423,14 @@ describe('label job files expire', () => {
       expect(await exists(`${failed.id}.part`)).toBe(false);
       expect(await exists(orphan)).toBe(false);
       expect(await exists(orphanPart)).toBe(false);
-      expect(await exists(`${running.id}.part`)).toBe(true);
+      for (const name of staleRuns) expect(await exists(name)).toBe(false);
+      expect(await exists(runningPart)).toBe(true);
       expect(await exists(youngOrphan)).toBe(true);
       expect(await exists(stuck)).toBe(true);
       for (const name of foreign) expect(await exists(name)).toBe(true);
-      expect(removed).toEqual({ files: 3, bytes: 102 });
+      expect(removed).toEqual({ files: 5, bytes: 104 });
       expect(info).toHaveLength(1);
-      expect(info[0]![0]).toMatchObject({ files: 3, bytes: 102 });
+      expect(info[0]![0]).toMatchObject({ files: 5, bytes: 104 });
       expect(warn).toHaveLength(1);
       expect(warn[0]![0]).toMatchObject({ file: join(jobsDir, stuck) });
 
@@ -413,14 +443,181 @@ describe('label job files expire', () => {
       expect(quiet).toEqual([]);
     } finally {
       await rm(join(jobsDir, stuck), { recursive: true, force: true });
-      for (const name of [`${running.id}.part`, youngOrphan, ...foreign])
+      for (const name of [runningPart, youngOrphan, ...foreign])
         await rm(join(jobsDir, name), { force: true });
       await t.app.db.deleteFrom('label_jobs').where('id', 'in', [failed.id, running.id]).execute();
     }
   });
 
+  it('a sweep that read an expired job before it was re-run cannot delete the new run’s file', async () => {
+    const old = await doneJob();
+    await finishedDaysAgo(old.job.id, 8, old.authorization);
+    const runner = sweeper();
+    // The sweep reads the rows (the job done, 8 days ago) …
+    const survey = await runner.survey();
+    expect(survey.jobs.get(old.job.id)).toMatchObject({ status: 'done' });
+    // … the user re-runs the job and it is done again before the sweep deletes anything …
+    const retry = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/label-jobs/${old.job.id}/retry`,
+      headers: { authorization: old.authorization },
+    });
+    expect(retry.statusCode).toBe(202);
+    const { job: again } = await follow(t.app, retry.headers.location!, old.authorization);
+    expect(again.status).toBe('done');
+    // … and the sweep goes on with what it read: the new file stays.
+    await runner.prune(survey);
+    const file = await t.app.inject({ url: again.file, headers: { authorization: old.authorization } });
+    expect(file.statusCode).toBe(200);
+    expect(file.rawPayload.length).toBe(again.bytes);
+  });
+
   it('a missing folder is nothing to sweep', async () => {
     const runner = new LabelJobRunner(t.app.db, join(jobsDir, 'not-made-yet'), t.app.log, 7);
     expect(await runner.sweep()).toEqual({ files: 0, bytes: 0 });
+  });
+});
+
+describe('several instances share the jobs', () => {
+  let shared: TestDb;
+  let sharedDir: string;
+  let office: Awaited<ReturnType<typeof createUser>>;
+  const apps: FastifyInstance[] = [];
+
+  beforeAll(async () => {
+    shared = await createTestDb();
+    sharedDir = await mkdtemp(join(tmpdir(), 'ocop-label-jobs-shared-'));
+  });
+  afterAll(async () => {
+    for (const a of apps) await a.close();
+    await shared?.drop();
+    if (sharedDir) await rm(sharedDir, { recursive: true, force: true });
+  });
+
+  /** Another API instance on the shared database and folder. */
+  async function instance(jobs: Partial<LabelJobOptions>, logger?: BuildOptions['logger']) {
+    const app = await buildApp(testConfig({ logLevel: 'silent', labelJobsDir: sharedDir }), {
+      db: shared,
+      labelJobs: jobs,
+      ...(logger ? { logger } : {}),
+    });
+    apps.push(app);
+    await app.ready();
+    office ??= await createUser(app, 'admin');
+    return app;
+  }
+
+  /** A hold on the job an instance claims: `claimed` once it has, rendered once `release`d. */
+  function gate() {
+    let release!: () => void;
+    let claimed!: (job: { id: string; claimToken: string }) => void;
+    const open = new Promise<void>((r) => (release = r));
+    const held = new Promise<{ id: string; claimToken: string }>((r) => (claimed = r));
+    const hold: LabelJobOptions['hold'] = (job) => {
+      claimed(job);
+      return open;
+    };
+    return { hold, held, release };
+  }
+
+  /** A job created on `app`, claimed there and held by `g`. */
+  async function heldJob(app: FastifyInstance, g: ReturnType<typeof gate>, copies: number) {
+    const b0 = await issuedBatch(0, app, office);
+    const payload = { copies, layout: 'a4-40-52x30' };
+    const res = await createJob(b0.batchId, b0.producer.authorization, payload, app);
+    expect(res.statusCode).toBe(202);
+    return { b0, res, held: await g.held };
+  }
+
+  const row = (id: string) =>
+    shared.db.selectFrom('label_jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+
+  /** Waits for what another instance does (no fixed sleep a slow machine could outrun). */
+  async function until(what: string, test: () => Promise<boolean> | boolean) {
+    const deadline = Date.now() + 60_000;
+    while (!(await test())) {
+      if (Date.now() > deadline) throw new Error(`still not: ${what}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  const jobFiles = async (id: string) => (await readdir(sharedDir)).filter((f) => f.startsWith(id));
+
+  it('an instance starting does not fail the job another is rendering, which renews its lease and finishes', async () => {
+    const g = gate();
+    const a = await instance({ hold: g.hold, heartbeatMs: 20 });
+    const { b0, res, held } = await heldJob(a, g, 2);
+    const claimed = await row(held.id);
+    expect(claimed).toMatchObject({ status: 'running', claim_token: held.claimToken });
+    const first = new Date(claimed.lease_until!).getTime();
+    await until(
+      'the lease is renewed',
+      async () => new Date((await row(held.id)).lease_until!).getTime() > first,
+    );
+
+    // B starts (its recover runs) while A renders: the job stays A's.
+    const b = await instance({});
+    expect(await row(held.id)).toMatchObject({ status: 'running', claim_token: held.claimToken });
+
+    g.release();
+    const { job } = await follow(b, res.headers.location!, b0.producer.authorization);
+    expect(job).toMatchObject({ status: 'done', done: 2, error: null });
+    expect(await jobFiles(held.id)).toEqual([`${held.id}.${held.claimToken}`]);
+    const file = await b.inject({ url: job.file, headers: { authorization: b0.producer.authorization } });
+    expect(file.statusCode).toBe(200);
+    expect(file.rawPayload.length).toBe(job.bytes);
+  });
+
+  it('a job whose lease ran out is failed by the next instance and re-run there; the stale owner cannot overwrite it', async () => {
+    const g = gate();
+    const logged: { msg?: string; jobId?: string }[] = [];
+    const stream = { write: (line: string) => void logged.push(JSON.parse(line)) };
+    // A stalls: it renews nothing (a heartbeat an hour away), so its lease runs out.
+    const a = await instance({ hold: g.hold, heartbeatMs: 3_600_000 }, { level: 'warn', stream });
+    const { b0, res, held } = await heldJob(a, g, 1);
+    await shared.db
+      .updateTable('label_jobs')
+      .set({ lease_until: sql<Date>`now() - interval '1 second'` })
+      .where('id', '=', held.id)
+      .execute();
+
+    const b = await instance({});
+    const failed = await b.inject({
+      url: res.headers.location!,
+      headers: { authorization: b0.producer.authorization },
+    });
+    expect(failed.json()).toMatchObject({ status: 'failed', error: { reason: 'interrupted' } });
+    const retry = await b.inject({
+      method: 'POST',
+      url: `/api/v1/label-jobs/${held.id}/retry`,
+      headers: { authorization: b0.producer.authorization },
+    });
+    expect(retry.statusCode).toBe(202);
+    const { job } = await follow(b, retry.headers.location!, b0.producer.authorization);
+    expect(job.status).toBe('done');
+    const done = await row(held.id);
+    expect(done.claim_token).not.toBe(held.claimToken);
+
+    // A wakes up and finishes its run: dropped, the row and the file stay B's.
+    g.release();
+    await until('A drops its run', () =>
+      logged.some((l) => l.jobId === held.id && /taken over/.test(l.msg ?? '')),
+    );
+    expect(await row(held.id)).toEqual(done);
+    expect(await jobFiles(held.id)).toEqual([`${held.id}.${done.claim_token}`]);
+    const file = await a.inject({ url: job.file, headers: { authorization: b0.producer.authorization } });
+    expect(file.statusCode).toBe(200);
+    expect(file.rawPayload.length).toBe(Number(done.bytes));
+  });
+
+  it('a live instance fails the job of a stopped one once its lease runs out, and only that one', async () => {
+    const b = await instance({ heartbeatMs: 20 });
+    const b0 = await issuedBatch(0, b, office);
+    const stopped = await insertJob(b0.batchId, 'running', { leaseMs: -1000 }, b);
+    const alive = await insertJob(b0.batchId, 'running', { leaseMs: 600_000 }, b);
+    await until('the stopped job is failed', async () => (await row(stopped.id)).status === 'failed');
+    expect(await row(stopped.id)).toMatchObject({ error_reason: 'interrupted', lease_until: null });
+    expect(await row(alive.id)).toMatchObject({ status: 'running', claim_token: alive.claim_token });
+    await shared.db.deleteFrom('label_jobs').where('id', '=', alive.id).execute();
   });
 });

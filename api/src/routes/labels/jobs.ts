@@ -1,9 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
 import type { Database, LabelJobsTable } from '@ocop/db';
 import { AppError } from '../../errors.ts';
 import { writeLabels } from '../../labels/index.ts';
@@ -30,17 +31,35 @@ import {
  * disk), recording its progress; `GET /api/v1/label-jobs/{id}` reports it and, once done, links
  * the file, which `GET …/file` streams — re-checked against recalls and revocations at download.
  *
- * One job runs at a time (the machine's other core encodes its QR codes); the queue is the table.
- * Nothing fancy survives a restart: a job left `running` is marked failed (`interrupted`) at the
- * next start, queued jobs then run, and `POST /api/v1/label-jobs/{id}/retry` re-runs a failed job
- * (or a done one whose file is gone). The files sit on this server's disk: run one instance, or
- * give the instances a shared `LABEL_JOBS_DIR`.
+ * One job runs at a time in a process (the machine's other core encodes its QR codes); the queue is
+ * the table, shared by every instance on the database. A runner claims a queued job atomically
+ * with a new `claim_token` and a lease (`lease_until`) that it renews every `heartbeatMs` while it
+ * renders; every write of the run is guarded by the token, and the file is named by it
+ * (`<id>.<token>`). A job whose lease ran out (its instance stopped, or stalled past the lease) is
+ * marked failed (`interrupted`) by whichever runner looks next — at start and every `heartbeatMs`
+ * — never one an instance alive is rendering; `POST /api/v1/label-jobs/{id}/retry` re-runs a failed
+ * job (or a done one whose file is gone). A run that finds its job taken over stops, and drops
+ * what it made. The files sit on disk: run one instance, or give the instances a shared
+ * `LABEL_JOBS_DIR`.
  *
  * The files do not stay forever (a province's weekly 50,000-label runs would fill the disk): at
  * start and then hourly the runner sweeps its folder (`sweep`), deleting a done job's file
  * `LABEL_JOB_FILE_DAYS` after it was made (the job says when: `fileExpiresAt`), half-written
- * `.part` files of jobs not running, and our files that no job names any more.
+ * `.part` files of jobs not running, files of a run that no longer holds its job, and our files
+ * that no job names any more. A sweep decides on the names it listed: a re-run writes a new name,
+ * so a sweep that read the job before it was re-run can only delete the old run's file.
  */
+
+export interface LabelJobOptions {
+  /** How long a claim holds without a heartbeat (a stopped instance's job is failed after this). */
+  leaseMs: number;
+  /** How often the running job's lease is renewed, and the queue looked at for leases run out. */
+  heartbeatMs: number;
+  /** Tests: awaited once a job is claimed, before it is rendered (holds it `running`). */
+  hold?: (job: { id: string; claimToken: string }) => Promise<void>;
+}
+
+export const DEFAULT_LABEL_JOBS: LabelJobOptions = { leaseMs: 30_000, heartbeatMs: 10_000 };
 
 type JobRow = Selectable<LabelJobsTable>;
 
@@ -59,8 +78,12 @@ const DAY_MS = 24 * HOUR_MS;
 const SWEEP_EVERY_MS = HOUR_MS;
 /** A file no job names is deleted only past this age: it may belong to a job being created elsewhere. */
 const ORPHAN_AFTER_MS = HOUR_MS;
-/** The names this runner writes: a job's id, and the id with `.part` while it is written. */
-const JOB_FILE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(\.part)?$/;
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+/**
+ * The names this runner writes: a job's id and its run's claim token (the id alone for files made
+ * before runs had one), with `.part` while it is written.
+ */
+const JOB_FILE = new RegExp(`^(${UUID})(?:\\.(${UUID}))?(\\.part)?$`);
 /** Job ids asked about in one query. */
 const SWEEP_CHUNK = 500;
 
@@ -115,22 +138,41 @@ function failureOf(err: unknown, interrupted: boolean): { reason: string; vi: st
   };
 }
 
+/** What a sweep found: our files in the folder and the rows of their jobs. */
+export interface SweepSurvey {
+  files: { name: string; id: string; token: string | null; part: boolean }[];
+  jobs: Map<string, Pick<JobRow, 'status' | 'finished_at' | 'claim_token'>>;
+}
+
 /** What a sweep deleted. */
 export interface SweepResult {
   files: number;
   bytes: number;
 }
 
+/** The run in hand: its job, its claim, and whether another runner has taken the job since. */
+interface Run {
+  id: string;
+  token: string;
+  abort: AbortController;
+  lost: boolean;
+}
+
+/** The row of a run that still holds its job: only it may write the job's progress and outcome. */
+const holds = (run: { id: string; token: string }) => (eb: ExpressionBuilder<Database, 'label_jobs'>) =>
+  eb.and({ id: run.id, claim_token: run.token, status: 'running' });
+
 /** The queue's runner: one job at a time, in order of creation, in this process. */
 export class LabelJobRunner {
   private loop: Promise<void> | null = null;
   private again = false;
   private closing = false;
-  private current: AbortController | null = null;
-  /** The id of the job being rendered: its `.part` is never swept. */
-  private inHand: string | null = null;
+  private current: Run | null = null;
   private sweeper: NodeJS.Timeout | null = null;
   private sweeping: Promise<SweepResult> | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private beating = false;
+  private readonly opts: LabelJobOptions;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -138,36 +180,88 @@ export class LabelJobRunner {
     private readonly log: FastifyBaseLogger,
     /** Days a done job's file is kept. */
     readonly fileDays: number,
-  ) {}
-
-  fileOf(id: string): string {
-    return join(this.dir, id);
+    opts: Partial<LabelJobOptions> = {},
+  ) {
+    this.opts = { ...DEFAULT_LABEL_JOBS, ...opts };
   }
 
-  /** At start: jobs a stopped server left running are failed (`interrupted`); queued ones then run. */
+  /** The file of a job's run (the id alone for a run made before runs had a token). */
+  fileOf(job: { id: string; claim_token: string | null }): string {
+    return join(this.dir, job.claim_token === null ? job.id : `${job.id}.${job.claim_token}`);
+  }
+
+  private lease() {
+    return sql<Date>`now() + ${`${this.opts.leaseMs} milliseconds`}::interval`;
+  }
+
+  /**
+   * At start: jobs whose lease ran out (their instance stopped) are failed (`interrupted`), never
+   * one another instance is rendering; the folder is swept; queued jobs then run. From then on, every
+   * `heartbeatMs`, the job in hand is renewed and leases run out are looked for again.
+   */
   async recover(): Promise<number> {
-    const rows = await this.db
-      .updateTable('label_jobs')
-      .set({
-        status: 'failed',
-        finished_at: sql<Date>`now()`,
-        error_reason: INTERRUPTED.reason,
-        error_vi: INTERRUPTED.vi,
-        error_en: INTERRUPTED.en,
-      })
-      .where('status', '=', 'running')
-      .returning('id')
-      .execute();
-    if (rows.length > 0)
-      this.log.warn({ jobs: rows.map((r) => r.id) }, 'label jobs interrupted by a restart');
+    const failed = await this.reap();
     // Their `.part` files go with the first sweep (jobs not running).
     await this.sweepLogged();
     if (!this.closing && !this.sweeper) {
       this.sweeper = setInterval(() => void this.sweepLogged(), SWEEP_EVERY_MS);
       this.sweeper.unref();
+      this.heartbeat = setInterval(() => void this.beat(), this.opts.heartbeatMs);
+      this.heartbeat.unref();
     }
     this.kick();
+    return failed;
+  }
+
+  /** Fails the running jobs whose lease ran out; how many. */
+  private async reap(): Promise<number> {
+    const rows = await this.db
+      .updateTable('label_jobs')
+      .set({
+        status: 'failed',
+        finished_at: sql<Date>`now()`,
+        lease_until: null,
+        error_reason: INTERRUPTED.reason,
+        error_vi: INTERRUPTED.vi,
+        error_en: INTERRUPTED.en,
+      })
+      .where('status', '=', 'running')
+      .where('lease_until', '<', sql<Date>`now()`)
+      .returning('id')
+      .execute();
+    if (rows.length > 0)
+      this.log.warn({ jobs: rows.map((r) => r.id) }, 'label jobs interrupted: their server stopped');
     return rows.length;
+  }
+
+  /**
+   * The heartbeat: renews the lease of the job in hand (one found taken over is stopped), fails
+   * jobs whose lease ran out, and looks at the queue (a job queued on an instance that stopped).
+   */
+  private async beat(): Promise<void> {
+    if (this.beating || this.closing) return;
+    this.beating = true;
+    try {
+      const run = this.current;
+      if (run) {
+        const renewed = await this.db
+          .updateTable('label_jobs')
+          .set({ lease_until: this.lease() })
+          .where(holds(run))
+          .returning('id')
+          .executeTakeFirst();
+        if (!renewed && this.current === run) {
+          run.lost = true;
+          run.abort.abort();
+        }
+      }
+      await this.reap();
+      this.kick();
+    } catch (err) {
+      this.log.warn({ err }, 'label job lease not renewed');
+    } finally {
+      this.beating = false;
+    }
   }
 
   /** A sweep whose failure (the database unreachable) is logged, not thrown; one at a time. */
@@ -185,50 +279,65 @@ export class LabelJobRunner {
 
   /**
    * Deletes from the folder: (a) the file of a done job finished more than `fileDays` before
-   * `now`; (b) the `.part` of a job that is not running (never the one in hand); (c) a file named
-   * as ours (an id, or an id with `.part`) that no job row names, once its mtime is an hour old —
-   * a restored database, a deleted job. Anything else in the folder is left alone; a missing
-   * folder is nothing to do. One file that cannot be deleted is logged and skipped.
+   * `now`; (b) the `.part` of a job that is not running; (c) a file of a run that no longer holds
+   * its job (another token than its row's); (d) a file named as ours (an id, with or without a
+   * token and `.part`) that no job row names, once its mtime is an hour old — a restored database,
+   * a deleted job. Anything else in the folder is left alone; a missing folder is nothing to do.
+   * One file that cannot be deleted is logged and skipped.
    */
   async sweep(now: Date = new Date()): Promise<SweepResult> {
-    const removed: SweepResult = { files: 0, bytes: 0 };
+    return this.prune(await this.survey(), now);
+  }
+
+  /** The first half of a sweep: our files in the folder, then the rows of their jobs. */
+  async survey(): Promise<SweepSurvey> {
     let names: string[];
     try {
       names = await readdir(this.dir);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return removed;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { files: [], jobs: new Map() };
       throw err;
     }
-    const ours = names.flatMap((name) => {
+    const files = names.flatMap((name) => {
       const m = JOB_FILE.exec(name);
-      return m ? [{ name, id: m[1]!, part: m[2] !== undefined }] : [];
+      return m ? [{ name, id: m[1]!, token: m[2] ?? null, part: m[3] !== undefined }] : [];
     });
-    // Listed before the rows are read: a `.part` listed belongs to a job running then, or to none.
-    const jobs = new Map<string, Pick<JobRow, 'status' | 'finished_at'>>();
-    const ids = [...new Set(ours.map((f) => f.id))];
+    // Listed before the rows are read, and a run's token is on its row before its file is made:
+    // a file whose token is not its row's belongs to an earlier run, never to a later one.
+    const jobs: SweepSurvey['jobs'] = new Map();
+    const ids = [...new Set(files.map((f) => f.id))];
     for (let i = 0; i < ids.length; i += SWEEP_CHUNK) {
       const rows = await this.db
         .selectFrom('label_jobs')
-        .select(['id', 'status', 'finished_at'])
+        .select(['id', 'status', 'finished_at', 'claim_token'])
         .where('id', 'in', ids.slice(i, i + SWEEP_CHUNK))
         .execute();
       for (const r of rows) jobs.set(r.id, r);
     }
+    return { files, jobs };
+  }
+
+  /**
+   * The second half: deletes what the survey condemns. Only the names listed are ever deleted, and
+   * a run never writes another run's name, so a job re-run since the survey keeps its new file.
+   */
+  async prune({ files, jobs }: SweepSurvey, now: Date = new Date()): Promise<SweepResult> {
+    const removed: SweepResult = { files: 0, bytes: 0 };
     const expiredBefore = now.getTime() - this.fileDays * DAY_MS;
-    for (const f of ours) {
+    for (const f of files) {
       const job = jobs.get(f.id);
       const path = join(this.dir, f.name);
       try {
         const info = await stat(path);
         const doomed = !job
           ? info.mtimeMs < now.getTime() - ORPHAN_AFTER_MS
-          : f.part
-            ? job.status !== 'running'
-            : job.status === 'done' &&
-              job.finished_at !== null &&
-              new Date(job.finished_at).getTime() < expiredBefore;
-        // Checked just before deleting: the runner may have taken this job up since the rows were read.
-        if (!doomed || f.id === this.inHand) continue;
+          : f.token !== job.claim_token ||
+            (f.part
+              ? job.status !== 'running'
+              : job.status === 'done' &&
+                job.finished_at !== null &&
+                new Date(job.finished_at).getTime() < expiredBefore);
+        if (!doomed) continue;
         await rm(path, { force: true });
         removed.files += 1;
         removed.bytes += info.size;
@@ -267,9 +376,10 @@ export class LabelJobRunner {
   /** Stops the job in hand (it is marked failed, `interrupted`) and the queue. */
   async close(): Promise<void> {
     this.closing = true;
-    if (this.sweeper) clearInterval(this.sweeper);
-    this.sweeper = null;
-    this.current?.abort();
+    clearInterval(this.sweeper ?? undefined);
+    clearInterval(this.heartbeat ?? undefined);
+    this.sweeper = this.heartbeat = null;
+    this.current?.abort.abort();
     await this.idle();
     await this.sweeping?.catch(() => undefined);
   }
@@ -277,9 +387,16 @@ export class LabelJobRunner {
   private async drain(): Promise<void> {
     while (!this.closing) {
       this.again = false;
+      // Claimed atomically: of several runners on the database, one gets the job, with its token.
       const job = await this.db
         .updateTable('label_jobs')
-        .set({ status: 'running', started_at: sql<Date>`now()`, done: 0 })
+        .set({
+          status: 'running',
+          started_at: sql<Date>`now()`,
+          done: 0,
+          claim_token: randomUUID(),
+          lease_until: this.lease(),
+        })
         .where('status', '=', 'queued')
         .where('id', '=', (eb) =>
           eb
@@ -301,9 +418,11 @@ export class LabelJobRunner {
 
   private async run(job: JobRow): Promise<void> {
     const abort = new AbortController();
-    this.current = abort;
-    this.inHand = job.id;
-    const part = `${this.fileOf(job.id)}.part`;
+    const token = job.claim_token!;
+    const mine: Run = { id: job.id, token, abort, lost: false };
+    this.current = mine;
+    const file = this.fileOf(job);
+    const part = `${file}.part`;
     const started = performance.now();
     let chain: Promise<unknown> = Promise.resolve();
     let reported = 0;
@@ -319,13 +438,15 @@ export class LabelJobRunner {
           this.db
             .updateTable('label_jobs')
             .set({ done: n })
-            .where('id', '=', job.id)
+            .where(holds(mine))
             .where('done', '<', n)
             .execute(),
         )
         .catch((err: unknown) => this.log.warn({ err, jobId: job.id }, 'label job progress not recorded'));
     };
     try {
+      await this.opts.hold?.({ id: job.id, claimToken: token });
+      abort.signal.throwIfAborted();
       const batch = await findBatchForCodes(this.db, job.batch_id);
       if (!batch) throw new AppError('not_found', `The batch ${job.batch_id} is gone.`);
       const run = await prepareJob(this.db, batch, job.params);
@@ -338,12 +459,24 @@ export class LabelJobRunner {
       await finished(out);
       await chain;
       const { size } = await stat(part);
-      await rename(part, this.fileOf(job.id));
-      await this.db
+      await rename(part, file);
+      const recorded = await this.db
         .updateTable('label_jobs')
-        .set({ status: 'done', done: job.total, bytes: size, finished_at: sql<Date>`now()` })
-        .where('id', '=', job.id)
-        .execute();
+        .set({
+          status: 'done',
+          done: job.total,
+          bytes: size,
+          finished_at: sql<Date>`now()`,
+          lease_until: null,
+        })
+        .where(holds(mine))
+        .returning('id')
+        .executeTakeFirst();
+      if (!recorded) {
+        await rm(file, { force: true });
+        this.takenOver(job.id);
+        return;
+      }
       this.log.info(
         { jobId: job.id, labels: job.total, bytes: size, ms: Math.round(performance.now() - started) },
         'label job done',
@@ -351,6 +484,7 @@ export class LabelJobRunner {
     } catch (err) {
       await chain;
       await rm(part, { force: true });
+      if (mine.lost) return this.takenOver(job.id);
       const f = failureOf(err, abort.signal.aborted);
       if (f.reason === 'render_failed') this.log.error({ err, jobId: job.id }, 'label job failed');
       await this.db
@@ -358,19 +492,23 @@ export class LabelJobRunner {
         .set({
           status: 'failed',
           finished_at: sql<Date>`now()`,
+          lease_until: null,
           error_reason: f.reason,
           error_vi: f.vi,
           error_en: f.en,
         })
-        .where('id', '=', job.id)
-        .where('status', '=', 'running')
+        .where(holds(mine))
         .execute()
-        // The database may be closing with the server: the next start marks the job failed.
+        // The database may be closing with the server: its lease runs out, and another start fails it.
         .catch((e: unknown) => this.log.warn({ err: e, jobId: job.id }, 'label job failure not recorded'));
     } finally {
       this.current = null;
-      this.inHand = null;
     }
+  }
+
+  /** The run's lease ran out and another runner took the job: what this run made is dropped. */
+  private takenOver(jobId: string): void {
+    this.log.warn({ jobId }, 'label job taken over by another runner: this run is dropped');
   }
 }
 
@@ -387,8 +525,12 @@ function prepareJob(
   });
 }
 
-const labelJobs: FastifyPluginAsyncTypebox<{ dir: string; fileDays: number }> = async (app, opts) => {
-  const runner = new LabelJobRunner(app.db, opts.dir, app.log, opts.fileDays);
+const labelJobs: FastifyPluginAsyncTypebox<{
+  dir: string;
+  fileDays: number;
+  runner?: Partial<LabelJobOptions>;
+}> = async (app, opts) => {
+  const runner = new LabelJobRunner(app.db, opts.dir, app.log, opts.fileDays, opts.runner);
   const json = (r: JobRow) => jobJson(r, opts.fileDays);
   app.addHook('onReady', async () => {
     await runner.recover();
@@ -506,7 +648,7 @@ const labelJobs: FastifyPluginAsyncTypebox<{ dir: string; fileDays: number }> = 
       }
       let file: FileHandle;
       try {
-        file = await open(runner.fileOf(job.id), 'r');
+        file = await open(runner.fileOf(job), 'r');
       } catch {
         const retry = `POST /api/v1/label-jobs/${job.id}/retry`;
         throw new AppError(
@@ -553,7 +695,7 @@ const labelJobs: FastifyPluginAsyncTypebox<{ dir: string; fileDays: number }> = 
         });
       }
       const run = await prepareJob(app.db, batch, job.params);
-      await rm(runner.fileOf(job.id), { force: true });
+      await rm(runner.fileOf(job), { force: true });
       const again = await app.db
         .updateTable('label_jobs')
         .set({
