@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { FastifyInstance, FastifyRequest, RouteHandlerMethod, RouteOptions } from 'fastify';
+import { DeleteQueryNode, type KyselyPlugin } from 'kysely';
 import { createDb, type DbHandle } from '@ocop/db';
 import { addDays } from '@ocop/domain';
 import { buildApp } from '../api/src/app.ts';
@@ -29,7 +30,7 @@ let producer: User;
 let made: CertifiedBatch;
 let lots = 0;
 
-function batchBody(lot = `IDEM-${++lots}-${Date.now()}`) {
+function batchBody(lot = `IDEM-${++lots}-${Date.now().toString(36)}`) {
   return {
     productId: made.productId,
     lot,
@@ -59,6 +60,17 @@ async function count(table: 'batches' | 'issuance_jobs', column: 'lot' | 'batch_
   return Number(r.n);
 }
 
+/** The key's row: null once released. */
+async function keyRow(key: string) {
+  const row = await db.db
+    .selectFrom('idempotency_keys')
+    .select(['status', 'claim_token'])
+    .where('user_id', '=', producer.id)
+    .where('key', '=', key)
+    .executeTakeFirst();
+  return row ?? null;
+}
+
 /** The retry with the key replays the batch created once (rows = 1). */
 async function expectBatchReplayed(a: FastifyInstance, body: { lot: string }, key: string) {
   const retry = await post(a, '/api/v1/batches', body, key);
@@ -68,24 +80,38 @@ async function expectBatchReplayed(a: FastifyInstance, body: { lot: string }, ke
   expect(await count('batches', 'lot', body.lot)).toBe(1);
 }
 
+const CODES = '/api/v1/batches/:id/codes';
+const BATCHES = '/api/v1/batches';
+/** A request with the key creates the batch (no replay), and a retry with the key replays it. */
+async function expectBatchCreated(a: FastifyInstance, body: { lot: string }, key: string) {
+  const res = await post(a, '/api/v1/batches', body, key);
+  expect(res.statusCode).toBe(201);
+  expect(res.headers['idempotent-replayed']).toBeUndefined();
+  await expectBatchReplayed(a, body, key);
+}
+
 /**
- * While set, the issuance handler waits for it after its key was claimed: a request that runs as
- * long as the test says, however fast the machine issues codes.
+ * While set for a POST route, its handler runs this first, after the request's key was claimed:
+ * a request that runs as long as the test says (however fast the machine issues codes), or one
+ * that fails as the test says.
  */
-let hold: Promise<void> | null = null;
-function holdIssuance(route: RouteOptions): void {
+const before = new Map<string, () => Promise<void>>();
+function gate(route: RouteOptions): void {
   const methods = Array.isArray(route.method) ? route.method : [route.method];
-  if (route.url !== '/api/v1/batches/:id/codes' || !methods.includes('POST')) return;
+  if (!methods.includes('POST')) return;
+  const url = route.url;
   const handler = route.handler as RouteHandlerMethod;
   route.handler = async function (this: FastifyInstance, request, reply) {
-    if (hold) await hold;
+    await before.get(url)?.();
     return handler.call(this, request, reply);
   };
 }
+/** The handler's request fails as when the database drops its connection (503). */
+const dropped = () => Object.assign(new Error('Connection terminated unexpectedly'), { code: '08006' });
 
 beforeAll(async () => {
   db = await createTestDb();
-  app = await buildApp(testConfig(), { db, idempotency: LEASE, onRoute: holdIssuance });
+  app = await buildApp(testConfig(), { db, idempotency: LEASE, onRoute: gate });
   await app.ready();
   made = await makeCertifiedBatch(db.db);
   producer = await createUser(app, 'producer', { producerId: made.producerId });
@@ -129,7 +155,8 @@ describe('Idempotency-Key answers commit with the create (I03, D04)', () => {
     const started = performance.now();
     let firstDone = false;
     let release = () => {};
-    hold = new Promise((r) => (release = r));
+    const hold = new Promise<void>((r) => (release = r));
+    before.set(CODES, () => hold);
     const first = post(app, url, { serials }, key).finally(() => (firstDone = true));
     // Three leases later the first request still runs (held) and still holds its key.
     await sleep(3 * LEASE.leaseMs);
@@ -137,7 +164,8 @@ describe('Idempotency-Key answers commit with the create (I03, D04)', () => {
     expect(firstDone).toBe(false);
     expect(during.statusCode).toBe(409);
     expect(during.json().code).toBe('idempotency_in_progress');
-    hold = null;
+    expect(during.headers['retry-after']).toBe('1');
+    before.delete(CODES);
     release();
     const res = await first;
     const seconds = (performance.now() - started) / 1000;
@@ -186,13 +214,172 @@ describe('Idempotency-Key answers commit with the create (I03, D04)', () => {
     await expect(
       db.db.transaction().execute((trx) => recordIdempotentAnswer(trx, stale, 201, { id: 'x' })),
     ).rejects.toMatchObject({ code: 'idempotency_in_progress' });
-    const row = await db.db
-      .selectFrom('idempotency_keys')
-      .select(['status', 'claim_token'])
-      .where('user_id', '=', producer.id)
-      .where('key', '=', key)
-      .executeTakeFirstOrThrow();
-    expect(row).toEqual({ status: null, claim_token: '00000000-0000-4000-8000-000000000002' });
+    expect(await keyRow(key)).toEqual({ status: null, claim_token: '00000000-0000-4000-8000-000000000002' });
+  });
+});
+
+/**
+ * Releases of keys (the delete of a failed request's claim) fail for the keys listed, as many
+ * times as listed (Infinity: until told otherwise); every try is counted, by key.
+ */
+const releaseFailures = new Map<string, number>();
+const releaseTries = new Map<string, number>();
+const failingReleases: KyselyPlugin = {
+  transformQuery({ node }) {
+    if (!DeleteQueryNode.is(node)) return node;
+    const text = JSON.stringify(node);
+    if (!text.includes('"idempotency_keys"') || !text.includes('"claim_token"')) return node;
+    for (const [key, left] of releaseFailures) {
+      if (!text.includes(JSON.stringify(key))) continue;
+      releaseTries.set(key, (releaseTries.get(key) ?? 0) + 1);
+      if (left <= 0) return node;
+      releaseFailures.set(key, left - 1);
+      throw dropped();
+    }
+    return node;
+  },
+  transformResult: async ({ result }) => result,
+};
+
+/** A first request with `key` that fails (the database drops), and its release with it. */
+async function failedWithUnreleasedKey(a: FastifyInstance, body: object, key: string, failures: number) {
+  releaseFailures.set(key, failures);
+  before.set(BATCHES, async () => {
+    before.delete(BATCHES);
+    throw dropped();
+  });
+  const first = await post(a, '/api/v1/batches', body, key);
+  expect(first.statusCode).toBe(503);
+  expect(first.json().code).toBe('database_unavailable');
+  expect(releaseTries.get(key)).toBe(1);
+  expect(await keyRow(key)).toMatchObject({ status: null });
+}
+
+describe('a failed request whose key could not be released (the database failed that too)', () => {
+  const long = { leaseMs: 60_000, heartbeatMs: 20_000 };
+  /** This process: its releases fail when the test says, and are retried every 20 ms at first. */
+  let here: FastifyInstance;
+  /** Another process on the same database, which knows nothing of `here`'s requests. */
+  let elsewhere: FastifyInstance;
+
+  beforeAll(async () => {
+    const failing: DbHandle = { ...db, db: db.db.withPlugin(failingReleases) };
+    here = await buildApp(testConfig(), {
+      db: failing,
+      idempotency: { ...long, releaseRetryMs: 20 },
+      onRoute: gate,
+    });
+    elsewhere = await buildApp(testConfig(), { db, idempotency: long });
+    await Promise.all([here.ready(), elsewhere.ready()]);
+  });
+  afterEach(() => before.clear());
+  afterAll(async () => {
+    await here?.close();
+    await elsewhere?.close();
+  });
+
+  it('the retry with the key in the same process takes it over at once, not 409 for the lease', async () => {
+    const body = batchBody();
+    const key = `unreleased-same-${Date.now()}`;
+    await failedWithUnreleasedKey(here, body, key, Infinity);
+    await expectBatchCreated(here, body, key);
+  });
+
+  it('a corrected request with the key is accepted too (the key is free, whatever the first body)', async () => {
+    const key = `unreleased-fixed-${Date.now()}`;
+    await failedWithUnreleasedKey(here, batchBody(), key, Infinity);
+    await expectBatchCreated(here, batchBody(), key);
+  });
+
+  it('another process is told 409 with Retry-After until the release, retried in the background, succeeds', async () => {
+    const body = batchBody();
+    const key = `unreleased-elsewhere-${Date.now()}`;
+    await failedWithUnreleasedKey(here, body, key, Infinity);
+    const during = await post(elsewhere, '/api/v1/batches', body, key);
+    expect(during.statusCode).toBe(409);
+    expect(during.json().code).toBe('idempotency_in_progress');
+    const seconds = Number(during.headers['retry-after']);
+    expect(Number.isInteger(seconds) && seconds >= 1 && seconds <= 60).toBe(true);
+
+    // The database takes deletes again: the background retry frees the key, long before the lease ends.
+    releaseFailures.set(key, 0);
+    await vi.waitFor(async () => expect(await keyRow(key)).toBeNull(), { timeout: 20_000, interval: 20 });
+    expect(releaseTries.get(key)).toBeGreaterThanOrEqual(2);
+    await expectBatchCreated(elsewhere, body, key);
+  });
+
+  it('a request that still runs is never taken over: 409 problem with Retry-After, in either process', async () => {
+    const body = batchBody();
+    const key = `running-${Date.now()}`;
+    let release = () => {};
+    const hold = new Promise<void>((r) => (release = r));
+    let started = () => {};
+    const running = new Promise<void>((r) => (started = r));
+    before.set(BATCHES, () => {
+      started();
+      return hold;
+    });
+    const first = post(here, '/api/v1/batches', body, key);
+    await running;
+    for (const a of [here, elsewhere]) {
+      const during = await post(a, '/api/v1/batches', body, key);
+      expect(during.statusCode).toBe(409);
+      expect(during.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(during.json()).toMatchObject({
+        type: 'urn:ocop-trace:problem:idempotency_in_progress',
+        status: 409,
+        code: 'idempotency_in_progress',
+      });
+      const seconds = Number(during.headers['retry-after']);
+      // The lease is 60 s, renewed every 20 s: some 40 to 60 s left.
+      expect(Number.isInteger(seconds) && seconds >= 1 && seconds <= 60).toBe(true);
+    }
+    before.delete(BATCHES);
+    release();
+    expect((await first).statusCode).toBe(201);
+    await expectBatchReplayed(here, body, key);
+  });
+
+  it('at close, pending releases are tried once more and then dropped: no timer, no unhandled rejection', async () => {
+    const failing: DbHandle = { ...db, db: db.db.withPlugin(failingReleases) };
+    const closing = await buildApp(testConfig(), {
+      db: failing,
+      idempotency: { ...long, releaseRetryMs: 45_000 },
+      onRoute: gate,
+    });
+    await closing.ready();
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown) => rejections.push(reason);
+    process.on('unhandledRejection', onRejection);
+    const setSpy = vi.spyOn(globalThis, 'setTimeout');
+    const clearSpy = vi.spyOn(globalThis, 'clearTimeout');
+    try {
+      const freed = `close-freed-${Date.now()}`;
+      const stuck = `close-stuck-${Date.now()}`;
+      // One whose release fails once (the try at close succeeds), one whose release always fails.
+      await failedWithUnreleasedKey(closing, batchBody(), freed, 1);
+      await failedWithUnreleasedKey(closing, batchBody(), stuck, Infinity);
+      const retries = setSpy.mock.results
+        .filter((_, i) => setSpy.mock.calls[i]![1] === 45_000)
+        .map((r) => r.value as NodeJS.Timeout);
+      expect(retries).toHaveLength(2);
+      // Waiting for the lease, not keeping the process alive meanwhile.
+      expect(retries.every((t) => !t.hasRef())).toBe(true);
+
+      await closing.close();
+      expect(releaseTries.get(freed)).toBe(2);
+      expect(releaseTries.get(stuck)).toBe(2);
+      expect(await keyRow(freed)).toBeNull();
+      // Left to its lease (another process may take it over once it runs out).
+      expect(await keyRow(stuck)).toMatchObject({ status: null });
+      for (const t of retries) expect(clearSpy).toHaveBeenCalledWith(t);
+      await new Promise((r) => setImmediate(r));
+      expect(rejections).toEqual([]);
+    } finally {
+      setSpy.mockRestore();
+      clearSpy.mockRestore();
+      process.off('unhandledRejection', onRejection);
+    }
   });
 });
 

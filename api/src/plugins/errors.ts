@@ -116,6 +116,10 @@ export const errorsPlugin = fp(
       }
       if (code === 'database_unavailable') reply.header('retry-after', '5');
       if (code === 'rate_limited' && !reply.getHeader('retry-after')) reply.header('retry-after', '60');
+      // The claim's holder sets the seconds its lease has left (plugins/idempotency.ts); a claim
+      // taken over or released while this request looked at it: retry at once.
+      if (code === 'idempotency_in_progress' && !reply.getHeader('retry-after'))
+        reply.header('retry-after', '1');
       return reply.status(body.status).type('application/problem+json; charset=utf-8').send(body);
     });
     app.setNotFoundHandler((request, reply) => {

@@ -1,7 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import {
+  sql,
+  type Expression,
+  type ExpressionBuilder,
+  type Kysely,
+  type SqlBool,
+  type Transaction,
+} from 'kysely';
 import { withActor, type Database } from '@ocop/db';
 import { AppError } from '../errors.ts';
 import { addRouteHook } from './route-hooks.ts';
@@ -25,6 +32,11 @@ export interface IdempotencyClaim {
   /** Set once the handler wrote its answer inside its transaction ({@link recordIdempotentAnswer}). */
   recorded: boolean;
   heartbeat: NodeJS.Timeout | null;
+  /**
+   * Local time (ms) by which the lease has surely run out unless renewed: set after the claim and
+   * after each heartbeat's statement ends (whether it succeeded or not), so it errs late.
+   */
+  leaseEnds?: number;
 }
 
 export interface IdempotencyOptions {
@@ -32,9 +44,28 @@ export interface IdempotencyOptions {
   leaseMs: number;
   /** How often a running request renews its claim. */
   heartbeatMs: number;
+  /** First wait before a failed release is tried again; it doubles up to {@link MAX_RELEASE_RETRY_MS}. */
+  releaseRetryMs: number;
 }
 
-export const DEFAULT_IDEMPOTENCY: IdempotencyOptions = { leaseMs: 30_000, heartbeatMs: 10_000 };
+export const DEFAULT_IDEMPOTENCY: IdempotencyOptions = {
+  leaseMs: 30_000,
+  heartbeatMs: 10_000,
+  releaseRetryMs: 250,
+};
+/** The longest wait between two tries of a failed release. */
+const MAX_RELEASE_RETRY_MS = 5_000;
+
+/** The claim's row while it holds no answer and still names the claim's token. */
+function unfinished(claim: IdempotencyClaim) {
+  return (eb: ExpressionBuilder<Database, 'idempotency_keys'>) =>
+    eb.and([
+      eb('user_id', '=', claim.userId),
+      eb('key', '=', claim.key),
+      eb('claim_token', '=', claim.token),
+      eb('status', 'is', null),
+    ]);
+}
 
 /**
  * Stores the answer of an idempotent create **inside the create's transaction**, so the answer and
@@ -55,10 +86,7 @@ export async function recordIdempotentAnswer(
   const stored = await trx
     .updateTable('idempotency_keys')
     .set({ status, response: JSON.stringify(body), lease_until: null })
-    .where('user_id', '=', claim.userId)
-    .where('key', '=', claim.key)
-    .where('claim_token', '=', claim.token)
-    .where('status', 'is', null)
+    .where(unfinished(claim))
     .returning('key')
     .executeTakeFirst();
   if (!stored) throw new AppError('idempotency_in_progress');
@@ -85,8 +113,12 @@ export async function createRecorded<T>(
   });
 }
 
-/** A claim row that has not finished: does its lease still hold? (Pre-lease rows: a minute.) */
-const leaseHolds = sql<boolean>`coalesce(lease_until, created_at + interval '60 seconds') >= now()`;
+/** When the lease of a claim row that has not finished ends. (Pre-lease rows: after a minute.) */
+const leaseEnd = sql<Date>`coalesce(lease_until, created_at + interval '60 seconds')`;
+/** A claim row that has not finished: does its lease still hold? */
+const leaseHolds = sql<boolean>`${leaseEnd} >= now()`;
+/** Whole seconds until the lease ends, at least 1: the `Retry-After` of `idempotency_in_progress`. */
+const leaseSecondsLeft = sql<number>`greatest(1, ceil(extract(epoch from ${leaseEnd} - now())))::int`;
 
 /** Visible ASCII, as the header is opaque to us; a UUID is what clients usually send. */
 const KEY = /^[\x21-\x7e]{1,255}$/;
@@ -112,38 +144,92 @@ function canonical(value: unknown): string {
  * - same key, same method, route, parameters and body: the stored response is replayed with the
  *   same status and an `Idempotent-Replayed: true` header, and nothing is created again;
  * - same key with another request: 422 `idempotency_key_reused`;
- * - same key while the first request still runs: 409 `idempotency_in_progress`, however long it
- *   runs; a claim whose lease ran out (the process stopped) is taken over by the retry.
+ * - same key while the first request still runs: 409 `idempotency_in_progress` with `Retry-After`
+ *   (the seconds until its lease ends), however long it runs; a claim whose lease ran out (the
+ *   process stopped) is taken over by the retry.
  * Failed requests (4xx, 5xx) release the key, so the client may fix the request and retry with it.
+ * A release that fails (the database is down at that moment) is tried again in the background
+ * until it succeeds or the lease runs out; meanwhile this process knows the claim's request has
+ * ended, so a retry it receives takes the key over at once (guarded by the old token: no other
+ * process ever does, as it cannot tell an ended request from a running one).
  * Anonymous requests ignore the header (their keys would be shared by everyone). Keys expire
  * after 24 hours.
  */
 export const idempotencyPlugin = fp(
   async (app: FastifyInstance, opts: Partial<IdempotencyOptions>) => {
-    const { leaseMs, heartbeatMs } = { ...DEFAULT_IDEMPOTENCY, ...opts };
+    const { leaseMs, heartbeatMs, releaseRetryMs } = { ...DEFAULT_IDEMPOTENCY, ...opts };
     const lease = sql<Date>`now() + ${`${leaseMs} milliseconds`}::interval`;
     app.decorateRequest('idempotencyClaim', null);
 
+    /** Claims whose request failed and whose release failed too, by token: released in spirit. */
+    const unreleased = new Map<string, { claim: IdempotencyClaim; timer: NodeJS.Timeout | null }>();
+    let closing = false;
+
     /** Renew the claim while the request runs, so a long issuance keeps its key. */
     function startHeartbeat(request: FastifyRequest, claim: IdempotencyClaim): void {
+      claim.leaseEnds = Date.now() + leaseMs;
       claim.heartbeat = setInterval(() => {
         app.db
           .updateTable('idempotency_keys')
           .set({ lease_until: lease })
-          .where('user_id', '=', claim.userId)
-          .where('key', '=', claim.key)
-          .where('claim_token', '=', claim.token)
-          .where('status', 'is', null)
+          .where(unfinished(claim))
           .execute()
           .catch((err: unknown) =>
             request.log.warn({ err: (err as Error).message }, 'idempotency claim not renewed'),
-          );
+          )
+          .finally(() => (claim.leaseEnds = Date.now() + leaseMs));
       }, heartbeatMs);
       claim.heartbeat.unref();
     }
     function stopHeartbeat(claim: IdempotencyClaim): void {
       if (claim.heartbeat) clearInterval(claim.heartbeat);
       claim.heartbeat = null;
+    }
+
+    /** Free the key of a failed request (unless its answer was recorded: then it is replayed). */
+    async function release(claim: IdempotencyClaim): Promise<void> {
+      await app.db.deleteFrom('idempotency_keys').where(unfinished(claim)).execute();
+    }
+
+    /**
+     * Try a failed release again after `wait` ms (at the latest when the lease ends), doubling the
+     * wait up to MAX_RELEASE_RETRY_MS; stop once it succeeds, once the lease has run out anyway
+     * (any retry may take the key over then), or when the app closes.
+     */
+    function retryRelease(claim: IdempotencyClaim, wait: number): void {
+      const left = (claim.leaseEnds ?? 0) - Date.now();
+      if (closing || left <= 0) {
+        unreleased.delete(claim.token);
+        return;
+      }
+      const entry: { claim: IdempotencyClaim; timer: NodeJS.Timeout | null } = { claim, timer: null };
+      unreleased.set(claim.token, entry);
+      entry.timer = setTimeout(
+        () => {
+          entry.timer = null;
+          release(claim).then(
+            () => {
+              if (unreleased.get(claim.token) === entry) unreleased.delete(claim.token);
+            },
+            (err: unknown) => {
+              app.log.warn({ err: (err as Error).message, key: claim.key }, 'idempotency key not released');
+              // Unless a retry took the claim over meanwhile, or the app closed.
+              if (unreleased.get(claim.token) === entry) {
+                retryRelease(claim, Math.min(wait * 2, MAX_RELEASE_RETRY_MS));
+              }
+            },
+          );
+        },
+        Math.min(wait, left),
+      );
+      entry.timer.unref();
+    }
+
+    /** A retry took the claim over (or the app closes): no more tries for the old one. */
+    function forget(token: string): void {
+      const entry = unreleased.get(token);
+      if (entry?.timer) clearTimeout(entry.timer);
+      unreleased.delete(token);
     }
 
     async function claimKey(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
@@ -167,6 +253,24 @@ export const idempotencyPlugin = fp(
         request.idempotencyClaim = c;
         startHeartbeat(request, c);
       };
+      /** Take over the unfinished claim that `guard` allows, as this request (new token and lease). */
+      const takeOver = async (guard: Expression<SqlBool>): Promise<boolean> => {
+        const taken = await app.db
+          .updateTable('idempotency_keys')
+          .set({
+            claim_token: token,
+            lease_until: lease,
+            method_route: methodRoute,
+            request_hash: requestHash,
+          })
+          .where('user_id', '=', user.id)
+          .where('key', '=', key)
+          .where('status', 'is', null)
+          .where(guard)
+          .returning('key')
+          .executeTakeFirst();
+        return taken !== undefined;
+      };
 
       await app.db
         .deleteFrom('idempotency_keys')
@@ -189,11 +293,28 @@ export const idempotencyPlugin = fp(
 
       const row = await app.db
         .selectFrom('idempotency_keys')
-        .select(['method_route', 'request_hash', 'status', 'response', leaseHolds.as('held')])
+        .select([
+          'method_route',
+          'request_hash',
+          'status',
+          'response',
+          'claim_token',
+          leaseHolds.as('held'),
+          leaseSecondsLeft.as('secondsLeft'),
+        ])
         .where('user_id', '=', user.id)
         .where('key', '=', key)
         .executeTakeFirst();
       if (!row) throw new AppError('idempotency_in_progress');
+      const old = row.claim_token;
+      if (row.status === null && old !== null && unreleased.has(old)) {
+        // Its request failed here and only its release is pending: the key is free, for this
+        // request whatever its body (as if the release had succeeded).
+        const taken = await takeOver(sql<boolean>`claim_token = ${old}`);
+        forget(old);
+        if (!taken) throw new AppError('idempotency_in_progress');
+        return claim();
+      }
       if (row.method_route !== methodRoute || row.request_hash !== requestHash) {
         throw new AppError(
           'idempotency_key_reused',
@@ -201,19 +322,13 @@ export const idempotencyPlugin = fp(
         );
       }
       if (row.status === null) {
-        if (row.held) throw new AppError('idempotency_in_progress');
+        if (row.held) {
+          reply.header('retry-after', String(row.secondsLeft));
+          throw new AppError('idempotency_in_progress');
+        }
         // The first request's lease ran out (its process stopped): this retry takes the claim over.
         // Its old token can no longer record an answer nor release the key.
-        const taken = await app.db
-          .updateTable('idempotency_keys')
-          .set({ claim_token: token, lease_until: lease })
-          .where('user_id', '=', user.id)
-          .where('key', '=', key)
-          .where('status', 'is', null)
-          .where(sql<boolean>`not ${leaseHolds}`)
-          .returning('key')
-          .executeTakeFirst();
-        if (!taken) throw new AppError('idempotency_in_progress');
+        if (!(await takeOver(sql<boolean>`not ${leaseHolds}`))) throw new AppError('idempotency_in_progress');
         return claim();
       }
       reply.header('idempotent-replayed', 'true');
@@ -227,25 +342,23 @@ export const idempotencyPlugin = fp(
       stopHeartbeat(claim);
       const ok = reply.statusCode >= 200 && reply.statusCode < 300 && typeof payload === 'string';
       if (ok && claim.recorded) return payload;
-      const mine = app.db
-        .updateTable('idempotency_keys')
-        .where('user_id', '=', claim.userId)
-        .where('key', '=', claim.key)
-        .where('claim_token', '=', claim.token)
-        .where('status', 'is', null);
       if (ok) {
         // A route that does not record its answer in its transaction: stored after the fact.
-        await mine.set({ status: reply.statusCode, response: payload, lease_until: null }).execute();
-      } else {
-        // Failed: free the key for a corrected retry, unless the create committed its answer
-        // before the failure (then `status` is set and the retry replays it).
         await app.db
-          .deleteFrom('idempotency_keys')
-          .where('user_id', '=', claim.userId)
-          .where('key', '=', claim.key)
-          .where('claim_token', '=', claim.token)
-          .where('status', 'is', null)
+          .updateTable('idempotency_keys')
+          .set({ status: reply.statusCode, response: payload, lease_until: null })
+          .where(unfinished(claim))
           .execute();
+        return payload;
+      }
+      // Failed: free the key for a corrected retry, unless the create committed its answer before
+      // the failure (then `status` is set and the retry replays it). If the database fails this
+      // too, the client still gets the request's own answer and the release is tried again.
+      try {
+        await release(claim);
+      } catch (err) {
+        request.log.warn({ err: (err as Error).message }, 'idempotency key not released; will retry');
+        retryRelease(claim, releaseRetryMs);
       }
       return payload;
     }
@@ -254,6 +367,17 @@ export const idempotencyPlugin = fp(
     async function stop(request: FastifyRequest): Promise<void> {
       if (request.idempotencyClaim) stopHeartbeat(request.idempotencyClaim);
     }
+
+    // Requests have ended by now (onClose) and the database closes after this hook (registered
+    // before it): pending releases get one last try, then are dropped.
+    app.addHook('onClose', async () => {
+      closing = true;
+      const pending = [...unreleased.values()].map((e) => e.claim);
+      for (const claim of pending) forget(claim.token);
+      const results = await Promise.allSettled(pending.map(release));
+      const failed = results.filter((r) => r.status === 'rejected').length;
+      if (failed > 0) app.log.warn({ failed }, 'idempotency keys left to their leases at close');
+    });
 
     // Only the routes with `config.idempotent` carry these hooks: as app-level hooks they ran, and
     // returned at once, on every request (the public verification included). The routes are

@@ -28,7 +28,8 @@ export const IdempotencyHeaders = Type.Object({
       minLength: 1,
       maxLength: 255,
       description:
-        'Optional. Retrying with the same key and body replays the first response; the same key with another body is refused (422).',
+        'Optional. Retrying with the same key and body replays the first response; the same key with another body is refused (422); ' +
+        'while the first request with the key still runs, 409 `idempotency_in_progress` with Retry-After (seconds). A failed request frees its key.',
     }),
   ),
 });
