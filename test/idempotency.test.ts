@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { FastifyInstance, FastifyRequest, RouteHandlerMethod, RouteOptions } from 'fastify';
-import { DeleteQueryNode, type KyselyPlugin } from 'kysely';
+import { DeleteQueryNode, UpdateQueryNode, type KyselyPlugin } from 'kysely';
 import { createDb, type DbHandle } from '@ocop/db';
 import { addDays } from '@ocop/domain';
 import { buildApp } from '../api/src/app.ts';
@@ -60,12 +61,12 @@ async function count(table: 'batches' | 'issuance_jobs', column: 'lot' | 'batch_
   return Number(r.n);
 }
 
-/** The key's row: null once released. */
-async function keyRow(key: string) {
+/** The key's row (the producer's, unless `userId` says whose): null once released. */
+async function keyRow(key: string, userId = producer.id) {
   const row = await db.db
     .selectFrom('idempotency_keys')
     .select(['status', 'claim_token'])
-    .where('user_id', '=', producer.id)
+    .where('user_id', '=', userId)
     .where('key', '=', key)
     .executeTakeFirst();
   return row ?? null;
@@ -219,21 +220,32 @@ describe('Idempotency-Key answers commit with the create (I03, D04)', () => {
 });
 
 /**
- * Releases of keys (the delete of a failed request's claim) fail for the keys listed, as many
- * times as listed (Infinity: until told otherwise); every try is counted, by key.
+ * Writes that end a claim fail for the keys listed, as many times as listed (Infinity: until told
+ * otherwise): releases (the delete of a failed request's claim) and stores (the answer of a route
+ * that does not record it in its own transaction, written after the fact); every try is counted,
+ * by key.
  */
 const releaseFailures = new Map<string, number>();
 const releaseTries = new Map<string, number>();
-const failingReleases: KyselyPlugin = {
+const storeFailures = new Map<string, number>();
+const storeTries = new Map<string, number>();
+const failingWrites: KyselyPlugin = {
   transformQuery({ node }) {
-    if (!DeleteQueryNode.is(node)) return node;
+    const update = UpdateQueryNode.is(node);
+    if (!update && !DeleteQueryNode.is(node)) return node;
     const text = JSON.stringify(node);
     if (!text.includes('"idempotency_keys"') || !text.includes('"claim_token"')) return node;
-    for (const [key, left] of releaseFailures) {
+    const [failures, tries] = !update
+      ? [releaseFailures, releaseTries]
+      : text.includes('"response"')
+        ? [storeFailures, storeTries]
+        : [];
+    if (!failures || !tries) return node;
+    for (const [key, left] of failures) {
       if (!text.includes(JSON.stringify(key))) continue;
-      releaseTries.set(key, (releaseTries.get(key) ?? 0) + 1);
+      tries.set(key, (tries.get(key) ?? 0) + 1);
       if (left <= 0) return node;
-      releaseFailures.set(key, left - 1);
+      failures.set(key, left - 1);
       throw dropped();
     }
     return node;
@@ -263,7 +275,7 @@ describe('a failed request whose key could not be released (the database failed 
   let elsewhere: FastifyInstance;
 
   beforeAll(async () => {
-    const failing: DbHandle = { ...db, db: db.db.withPlugin(failingReleases) };
+    const failing: DbHandle = { ...db, db: db.db.withPlugin(failingWrites) };
     here = await buildApp(testConfig(), {
       db: failing,
       idempotency: { ...long, releaseRetryMs: 20 },
@@ -341,7 +353,7 @@ describe('a failed request whose key could not be released (the database failed 
   });
 
   it('at close, pending releases are tried once more and then dropped: no timer, no unhandled rejection', async () => {
-    const failing: DbHandle = { ...db, db: db.db.withPlugin(failingReleases) };
+    const failing: DbHandle = { ...db, db: db.db.withPlugin(failingWrites) };
     const closing = await buildApp(testConfig(), {
       db: failing,
       idempotency: { ...long, releaseRetryMs: 45_000 },
@@ -380,6 +392,140 @@ describe('a failed request whose key could not be released (the database failed 
       clearSpy.mockRestore();
       process.off('unhandledRejection', onRejection);
     }
+  });
+});
+
+describe('a create whose answer could not be stored after the fact (the database failed that write)', () => {
+  // The findings route records its answer after its transaction (the plugin's onSend), not in it.
+  const FINDINGS = '/api/v1/findings';
+  let inspector: User;
+  /** The findings route's handler runs, counted: a retry must never run it again. */
+  let runs = 0;
+  /** This process, whose stores fail when the test says, retried every 20 ms at first. */
+  let here: FastifyInstance;
+  /** The same, with a lease that runs out while the store is pending. */
+  let lapsing: FastifyInstance;
+  /** Another process on the same database. */
+  let elsewhere: FastifyInstance;
+
+  beforeAll(async () => {
+    const failing: DbHandle = { ...db, db: db.db.withPlugin(failingWrites) };
+    const fast = { releaseRetryMs: 20 };
+    here = await buildApp(testConfig(), {
+      db: failing,
+      idempotency: { leaseMs: 60_000, heartbeatMs: 20_000, ...fast },
+      onRoute: gate,
+    });
+    lapsing = await buildApp(testConfig(), {
+      db: failing,
+      idempotency: { ...LEASE, ...fast },
+      onRoute: gate,
+    });
+    elsewhere = await buildApp(testConfig(), { db, idempotency: { leaseMs: 60_000, heartbeatMs: 20_000 } });
+    await Promise.all([here.ready(), lapsing.ready(), elsewhere.ready()]);
+    inspector = await createUser(here, 'inspector');
+    before.set(FINDINGS, async () => void (runs += 1));
+  });
+  afterAll(async () => {
+    before.delete(FINDINGS);
+    await here?.close();
+    await lapsing?.close();
+    await elsewhere?.close();
+  });
+
+  const finding = () => ({
+    id: randomUUID(),
+    sessionId: randomUUID(),
+    observedAt: new Date().toISOString(),
+    verdict: 'genuine',
+    outcome: 'compliant',
+  });
+  const send = (a: FastifyInstance, body: object, key: string) =>
+    a.inject({
+      method: 'POST',
+      url: FINDINGS,
+      headers: { authorization: inspector.authorization, 'idempotency-key': key },
+      payload: body,
+    });
+  async function findings(id: string) {
+    const r = await db.db
+      .selectFrom('findings')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+  /** No answer carries the driver's error, in its body or its headers. */
+  function expectNoDriverText(res: { payload: string; headers: object }) {
+    const all = res.payload + JSON.stringify(res.headers);
+    expect(all).not.toMatch(/08006|Connection terminated/);
+  }
+  /** The first request: created (201 and the finding), though its answer could not be stored. */
+  async function createdUnstored(a: FastifyInstance, body: { id: string }, key: string) {
+    storeFailures.set(key, Infinity);
+    const ran = runs;
+    const first = await send(a, body, key);
+    expectNoDriverText(first);
+    expect(first.statusCode).toBe(201);
+    expect(first.headers['content-type']).toMatch(/^application\/json/);
+    expect(first.json()).toMatchObject({ id: body.id });
+    expect(runs).toBe(ran + 1);
+    expect(storeTries.get(key)).toBeGreaterThanOrEqual(1);
+    expect(await keyRow(key, inspector.id)).toMatchObject({ status: null });
+    expect(await findings(body.id)).toBe(1);
+    return { first, ran: runs };
+  }
+  /** A retry with the key is told to come back (409 problem with Retry-After); nothing runs again. */
+  async function expectComeBack(a: FastifyInstance, body: object, key: string) {
+    const during = await send(a, body, key);
+    expectNoDriverText(during);
+    expect(during.statusCode).toBe(409);
+    expect(during.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(during.json().code).toBe('idempotency_in_progress');
+    const seconds = Number(during.headers['retry-after']);
+    expect(Number.isInteger(seconds) && seconds >= 1 && seconds <= 60).toBe(true);
+  }
+  /** Once the database takes the write again, the background retry stores the answer; retries replay it. */
+  async function expectStoredThenReplayed(
+    apps: FastifyInstance[],
+    body: { id: string },
+    key: string,
+    first: { json(): unknown },
+  ) {
+    storeFailures.set(key, 0);
+    await vi.waitFor(async () => expect(await keyRow(key, inspector.id)).toMatchObject({ status: 201 }), {
+      timeout: 20_000,
+      interval: 20,
+    });
+    for (const a of apps) {
+      const again = await send(a, body, key);
+      expect(again.statusCode).toBe(201);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(again.json()).toEqual(first.json());
+    }
+    expect(await findings(body.id)).toBe(1);
+  }
+
+  it('the client gets its 201 (no driver error), a retry is told to come back, then replays: one run', async () => {
+    const body = finding();
+    const key = `unstored-${Date.now()}`;
+    const { first, ran } = await createdUnstored(here, body, key);
+    for (const a of [here, elsewhere]) await expectComeBack(a, body, key);
+    await expectStoredThenReplayed([here, elsewhere], body, key, first);
+    expect(storeTries.get(key)).toBeGreaterThanOrEqual(2);
+    expect(runs).toBe(ran);
+  });
+
+  it('past the lease, this process never runs the request again, and keeps trying to store the answer', async () => {
+    const body = finding();
+    const key = `unstored-lapsed-${Date.now()}`;
+    const { first, ran } = await createdUnstored(lapsing, body, key);
+    await sleep(3 * LEASE.leaseMs);
+    await expectComeBack(lapsing, body, key);
+    expect(runs).toBe(ran);
+    // Allowed only now, long after the lease ran out: only the background retry can store it.
+    await expectStoredThenReplayed([lapsing], body, key, first);
+    expect(runs).toBe(ran);
   });
 });
 

@@ -93,9 +93,10 @@ describe.runIf(Boolean(BASE_URL))('database faults on the real PostgreSQL', () =
     );
     expect(byStatus(after)).toEqual({ 201: after.length });
     // A failed batch re-sent with its Idempotency-Key is never created twice (verified below). The
-    // retry of a batch whose commit happened but whose answer was lost gets a 409 (the key's claim
-    // or the lot is taken), not the replayed 201: the idempotency record is written outside the
-    // batch's transaction (docs/security.md, D04).
+    // key's answer is written inside the batch's own transaction (createRecorded), so the retry of a
+    // batch whose commit happened but whose answer was lost replays the 201 (docs/security.md, D04).
+    // A 409 idempotency_in_progress remains possible: the claim is its own statement before the
+    // handler, and one that committed with its answer lost holds the key until its lease runs out.
     const retried = await m.batches.retryFailed(during);
     const retryCodes = retried.map((o) =>
       o.status === 201 ? '201' : `${o.status} ${(o.body as { code?: string }).code}`,

@@ -44,7 +44,10 @@ export interface IdempotencyOptions {
   leaseMs: number;
   /** How often a running request renews its claim. */
   heartbeatMs: number;
-  /** First wait before a failed release is tried again; it doubles up to {@link MAX_RELEASE_RETRY_MS}. */
+  /**
+   * First wait before a failed release (or a failed store of an answer) is tried again; it doubles
+   * up to {@link MAX_RELEASE_RETRY_MS}.
+   */
   releaseRetryMs: number;
 }
 
@@ -53,8 +56,20 @@ export const DEFAULT_IDEMPOTENCY: IdempotencyOptions = {
   heartbeatMs: 10_000,
   releaseRetryMs: 250,
 };
-/** The longest wait between two tries of a failed release. */
+/** The longest wait between two tries of a failed release or store. */
 const MAX_RELEASE_RETRY_MS = 5_000;
+
+/** The answer of a 2xx stored after the fact: status and the serialized body. */
+interface Answer {
+  status: number;
+  response: string;
+}
+/** A claim whose request ended and whose last write failed: tried again in the background. */
+interface Pending {
+  claim: IdempotencyClaim;
+  answer: Answer | null;
+  timer: NodeJS.Timeout | null;
+}
 
 /** The claim's row while it holds no answer and still names the claim's token. */
 function unfinished(claim: IdempotencyClaim) {
@@ -152,6 +167,12 @@ function canonical(value: unknown): string {
  * until it succeeds or the lease runs out; meanwhile this process knows the claim's request has
  * ended, so a retry it receives takes the key over at once (guarded by the old token: no other
  * process ever does, as it cannot tell an ended request from a running one).
+ * A 2xx answer stored after the fact whose store fails is still sent (what it created committed):
+ * the store is tried again in the background until it succeeds, the claim was taken over or the
+ * app closes, the lease notwithstanding; meanwhile a retry is told 409 `idempotency_in_progress`
+ * (this process never runs it again, even once the lease has run out). Only another process, and
+ * only once the lease has run out with the database still refusing this one's writes, could run
+ * it a second time; the routes that store after the fact are idempotent by their own ids too.
  * Anonymous requests ignore the header (their keys would be shared by everyone). Keys expire
  * after 24 hours.
  */
@@ -161,8 +182,12 @@ export const idempotencyPlugin = fp(
     const lease = sql<Date>`now() + ${`${leaseMs} milliseconds`}::interval`;
     app.decorateRequest('idempotencyClaim', null);
 
-    /** Claims whose request failed and whose release failed too, by token: released in spirit. */
-    const unreleased = new Map<string, { claim: IdempotencyClaim; timer: NodeJS.Timeout | null }>();
+    /**
+     * Claims whose request ended and whose last write failed, by token: with `answer` null, a
+     * failed request whose release failed (released in spirit); else a 2xx whose answer, stored
+     * after the fact, could not be (answered in spirit).
+     */
+    const pending = new Map<string, Pending>();
     let closing = false;
 
     /** Renew the claim while the request runs, so a long issuance keeps its key. */
@@ -186,36 +211,51 @@ export const idempotencyPlugin = fp(
       claim.heartbeat = null;
     }
 
-    /** Free the key of a failed request (unless its answer was recorded: then it is replayed). */
-    async function release(claim: IdempotencyClaim): Promise<void> {
-      await app.db.deleteFrom('idempotency_keys').where(unfinished(claim)).execute();
+    /**
+     * The claim's last write: with an answer, store it (a route that did not record it in its
+     * transaction; once taken over, the claim stores nothing); without one, free the key of a
+     * failed request (unless its answer was recorded: then it is replayed).
+     */
+    async function finish({ claim, answer }: Omit<Pending, 'timer'>): Promise<void> {
+      if (answer) {
+        await app.db
+          .updateTable('idempotency_keys')
+          .set({ ...answer, lease_until: null })
+          .where(unfinished(claim))
+          .execute();
+      } else {
+        await app.db.deleteFrom('idempotency_keys').where(unfinished(claim)).execute();
+      }
     }
+    const failedFinish = (answer: Answer | null) =>
+      answer ? 'idempotency answer not stored' : 'idempotency key not released';
 
     /**
-     * Try a failed release again after `wait` ms (at the latest when the lease ends), doubling the
-     * wait up to MAX_RELEASE_RETRY_MS; stop once it succeeds, once the lease has run out anyway
-     * (any retry may take the key over then), or when the app closes.
+     * Try a failed last write again after `wait` ms, doubling the wait up to MAX_RELEASE_RETRY_MS;
+     * stop once it succeeds or when the app closes. A release also stops when the lease ends (at
+     * the latest then; any retry may take the key over anyway); a store does not: until it is
+     * stored, the answer exists only here.
      */
-    function retryRelease(claim: IdempotencyClaim, wait: number): void {
-      const left = (claim.leaseEnds ?? 0) - Date.now();
+    function retryFinish(claim: IdempotencyClaim, answer: Answer | null, wait: number): void {
+      const left = answer ? wait : (claim.leaseEnds ?? 0) - Date.now();
       if (closing || left <= 0) {
-        unreleased.delete(claim.token);
+        pending.delete(claim.token);
         return;
       }
-      const entry: { claim: IdempotencyClaim; timer: NodeJS.Timeout | null } = { claim, timer: null };
-      unreleased.set(claim.token, entry);
+      const entry: Pending = { claim, answer, timer: null };
+      pending.set(claim.token, entry);
       entry.timer = setTimeout(
         () => {
           entry.timer = null;
-          release(claim).then(
+          finish(entry).then(
             () => {
-              if (unreleased.get(claim.token) === entry) unreleased.delete(claim.token);
+              if (pending.get(claim.token) === entry) pending.delete(claim.token);
             },
             (err: unknown) => {
-              app.log.warn({ err: (err as Error).message, key: claim.key }, 'idempotency key not released');
+              app.log.warn({ err: (err as Error).message, key: claim.key }, failedFinish(answer));
               // Unless a retry took the claim over meanwhile, or the app closed.
-              if (unreleased.get(claim.token) === entry) {
-                retryRelease(claim, Math.min(wait * 2, MAX_RELEASE_RETRY_MS));
+              if (pending.get(claim.token) === entry) {
+                retryFinish(claim, answer, Math.min(wait * 2, MAX_RELEASE_RETRY_MS));
               }
             },
           );
@@ -227,9 +267,9 @@ export const idempotencyPlugin = fp(
 
     /** A retry took the claim over (or the app closes): no more tries for the old one. */
     function forget(token: string): void {
-      const entry = unreleased.get(token);
+      const entry = pending.get(token);
       if (entry?.timer) clearTimeout(entry.timer);
-      unreleased.delete(token);
+      pending.delete(token);
     }
 
     async function claimKey(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
@@ -307,11 +347,12 @@ export const idempotencyPlugin = fp(
         .executeTakeFirst();
       if (!row) throw new AppError('idempotency_in_progress');
       const old = row.claim_token;
-      if (row.status === null && old !== null && unreleased.has(old)) {
+      const ended = old === null ? undefined : pending.get(old);
+      if (row.status === null && ended && !ended.answer) {
         // Its request failed here and only its release is pending: the key is free, for this
         // request whatever its body (as if the release had succeeded).
-        const taken = await takeOver(sql<boolean>`claim_token = ${old}`);
-        forget(old);
+        const taken = await takeOver(sql<boolean>`claim_token = ${ended.claim.token}`);
+        forget(ended.claim.token);
         if (!taken) throw new AppError('idempotency_in_progress');
         return claim();
       }
@@ -322,7 +363,8 @@ export const idempotencyPlugin = fp(
         );
       }
       if (row.status === null) {
-        if (row.held) {
+        // Still running, or ended here with its answer not stored yet: never run it again.
+        if (row.held || ended) {
           reply.header('retry-after', String(row.secondsLeft));
           throw new AppError('idempotency_in_progress');
         }
@@ -342,23 +384,17 @@ export const idempotencyPlugin = fp(
       stopHeartbeat(claim);
       const ok = reply.statusCode >= 200 && reply.statusCode < 300 && typeof payload === 'string';
       if (ok && claim.recorded) return payload;
-      if (ok) {
-        // A route that does not record its answer in its transaction: stored after the fact.
-        await app.db
-          .updateTable('idempotency_keys')
-          .set({ status: reply.statusCode, response: payload, lease_until: null })
-          .where(unfinished(claim))
-          .execute();
-        return payload;
-      }
-      // Failed: free the key for a corrected retry, unless the create committed its answer before
-      // the failure (then `status` is set and the retry replays it). If the database fails this
-      // too, the client still gets the request's own answer and the release is tried again.
+      // A route that does not record its answer in its transaction: stored after the fact. Failed:
+      // free the key for a corrected retry, unless the create committed its answer before the
+      // failure (then `status` is set and the retry replays it). If the database fails this write,
+      // the client still gets the request's own answer (a 2xx: what it created has committed) and
+      // the write is tried again.
+      const answer = ok ? { status: reply.statusCode, response: payload } : null;
       try {
-        await release(claim);
+        await finish({ claim, answer });
       } catch (err) {
-        request.log.warn({ err: (err as Error).message }, 'idempotency key not released; will retry');
-        retryRelease(claim, releaseRetryMs);
+        request.log.warn({ err: (err as Error).message }, `${failedFinish(answer)}; will retry`);
+        retryFinish(claim, answer, releaseRetryMs);
       }
       return payload;
     }
@@ -369,12 +405,12 @@ export const idempotencyPlugin = fp(
     }
 
     // Requests have ended by now (onClose) and the database closes after this hook (registered
-    // before it): pending releases get one last try, then are dropped.
+    // before it): pending releases and stores get one last try, then are dropped.
     app.addHook('onClose', async () => {
       closing = true;
-      const pending = [...unreleased.values()].map((e) => e.claim);
-      for (const claim of pending) forget(claim.token);
-      const results = await Promise.allSettled(pending.map(release));
+      const last = [...pending.values()];
+      for (const { claim } of last) forget(claim.token);
+      const results = await Promise.allSettled(last.map(finish));
       const failed = results.filter((r) => r.status === 'rejected').length;
       if (failed > 0) app.log.warn({ failed }, 'idempotency keys left to their leases at close');
     });
