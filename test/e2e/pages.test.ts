@@ -156,7 +156,10 @@ describe.skipIf(skip)('the verification page behind every code', () => {
     const en = await (await get(`${unit}&lang=en`)).text();
     expect(en).toContain('<html lang="en"');
     expect(en).toContain('Compare with the stars printed on the pack');
+    expect(en).toMatch(/class="stars-count">\d OCOP stars</);
     expect(verdictOf(en)).toBe('genuine');
+    // The checks' dates read day/month/year like the rest of the page, not the API's ISO form.
+    for (const html of [vi, en]) expect(html).not.toMatch(/class="detail">[^<]*\d{4}-\d{2}-\d{2}/);
   });
 
   it('never calls a code genuine when it is not, and shows a red banner for a void certificate', async () => {
@@ -243,6 +246,35 @@ describe.skipIf(skip)('the site around it', () => {
     }
     await context.close();
     expect(dialogs).toEqual([]);
+  });
+
+  it('sends a report from the folded form of a verification page in Chromium, in both languages', async () => {
+    // The code routes carry the API's `no-referrer`: without the page's own referrer policy the
+    // browser posts `Origin: null` and the same-origin check answered 403 (a fetch with an origin
+    // header, as above, never saw it).
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+    const page = await context.newPage();
+    for (const [suffix, thanks] of [
+      ['', 'Cảm ơn bạn'],
+      ['&lang=en', 'Thank you'],
+    ] as const) {
+      await page.goto(`${codes.genuine}${suffix}`);
+      await page.locator('details.report > summary').click();
+      await page.locator('details.report label.radio').nth(1).click();
+      await page.fill('#report-details', 'Bao bì in 5 sao');
+      const [res] = await Promise.all([
+        page.waitForResponse((r) => r.url().includes('/bao-cao') && r.request().method() === 'POST'),
+        page.locator('details.report button[type=submit]').click(),
+      ]);
+      expect(res.status(), suffix).toBe(200);
+      await expect.poll(() => page.locator('main').innerText()).toContain(thanks);
+    }
+    await context.close();
+  });
+
+  it('keeps the language on a page that does not exist', async () => {
+    const html = await (await get('/no-such-page?lang=en')).text();
+    expect(html).toContain('<html lang="en"');
   });
 
   it('keeps the API and build paths out of the site: unknown ones answer problem+json 404', async () => {

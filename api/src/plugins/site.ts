@@ -149,8 +149,10 @@ export const sitePlugin = fp(
       // Fastify has read the body already; Astro's NodeApp takes a string body from req.body.
       if (typeof request.body === 'string') raw.body = request.body;
       const notFound = () => {
-        // No page matches: Astro's own 404 page, with a 404 status.
-        raw.url = '/404';
+        // No page matches: Astro's own 404 page, with a 404 status, in the asked language (the
+        // query keeps `?lang=en`).
+        const query = raw.url?.indexOf('?') ?? -1;
+        raw.url = '/404' + (query >= 0 ? (raw.url ?? '').slice(query) : '');
         void handler(
           raw,
           res,

@@ -62,6 +62,14 @@ export function formatDate(iso: string | null | undefined): string {
   return DATE.format(d);
 }
 
+/**
+ * ISO dates inside a sentence (the checks' details come from the API as `2027-09-29`) in the
+ * day/month/year the rest of the page uses.
+ */
+export function localDates(text: string): string {
+  return text.replace(/\b(\d{4})-(\d{2})-(\d{2})\b/g, '$3/$2/$1');
+}
+
 export function formatDateTime(iso: string | null | undefined, lang: Lang): string {
   if (!iso) return '—';
   const d = new Date(iso);
@@ -322,6 +330,8 @@ const vi = {
   footerApi: 'API mở',
   checkedAt: 'Kiểm tra lúc',
   stars: 'sao',
+  /** The certified stars, large on the page: "4 sao OCOP". */
+  starsOcop: (n: number) => `${n} sao OCOP`,
   certifiedStars: 'Số sao OCOP được chứng nhận',
   compareStars: 'So sánh với số sao in trên bao bì',
   starsNotValid: 'Chứng nhận không còn hiệu lực: sản phẩm không được dùng số sao này.',
@@ -406,6 +416,7 @@ const en: UiStrings = {
   footerApi: 'Open API',
   checkedAt: 'Checked at',
   stars: 'stars',
+  starsOcop: (n: number) => `${n} OCOP ${n === 1 ? 'star' : 'stars'}`,
   certifiedStars: 'Certified OCOP stars',
   compareStars: 'Compare with the stars printed on the pack',
   starsNotValid: 'The certificate is not in force: the product may not use these stars.',
