@@ -272,6 +272,30 @@ describe.skipIf(skip)('the site around it', () => {
     await context.close();
   });
 
+  it('gives a finger room at 360 px: 44-px targets, and folded sections that look like they open', async () => {
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, hasTouch: true });
+    const page = await context.newPage();
+    const heights = (selector: string) =>
+      page.$$eval(selector, (els) => els.map((e) => Math.round(e.getBoundingClientRect().height)));
+    await page.goto(`${app.origin}/bao-cao`);
+    for (const h of await heights('label.radio')) expect(h, 'report reason').toBeGreaterThanOrEqual(44);
+    for (const h of await heights('.site-footer a')) expect(h, 'footer link').toBeGreaterThanOrEqual(44);
+    await page.goto(`${app.origin}/san-pham`);
+    // The product's name link covers its whole card.
+    await page.locator('.product-card').first().scrollIntoViewIfNeeded();
+    const card = await page.locator('.product-card').first().boundingBox();
+    const hit = await page.evaluate(
+      ([x, y]) => document.elementFromPoint(x!, y!)?.closest('a')?.getAttribute('href') ?? null,
+      [card!.x + card!.width - 10, card!.y + card!.height - 10],
+    );
+    expect(hit).toMatch(/^\/san-pham\/[0-9a-f-]+$/);
+    // A summary laid out with flex loses the browser's triangle: the site draws its own.
+    await page.goto(`${app.origin}/scan`);
+    const marker = await page.$eval('details > summary', (s) => getComputedStyle(s, '::before').content);
+    expect(marker).not.toBe('none');
+    await context.close();
+  });
+
   it('keeps the language on a page that does not exist', async () => {
     const html = await (await get('/no-such-page?lang=en')).text();
     expect(html).toContain('<html lang="en"');
