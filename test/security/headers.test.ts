@@ -179,4 +179,31 @@ describe.runIf(siteBuilt())('site pages keep the site policy (site plugin)', () 
     const api = await s.app.inject({ url: '/api/health' });
     expect(csp(api.headers['content-security-policy']).get('default-src')).toEqual(["'none'"]);
   });
+
+  it("a code's page, rendered by the resolver in the API's scope, carries the same headers as any page", async () => {
+    const home = await s.app.inject({ url: '/' });
+    // Unsigned: the page still renders (it says the code is not genuine).
+    const code = await s.app.inject({
+      url: '/01/08939990000026/10/L1',
+      headers: { accept: 'text/html' },
+    });
+    expect(code.headers['content-type']).toMatch(/text\/html/);
+    const policy = (h: typeof home.headers) =>
+      Object.fromEntries(
+        [
+          'content-security-policy',
+          'referrer-policy',
+          'cross-origin-resource-policy',
+          'cross-origin-opener-policy',
+          'x-frame-options',
+          'x-content-type-options',
+          'strict-transport-security',
+          'permissions-policy',
+        ].map((name) => [name, h[name]]),
+      );
+    expect(policy(code.headers)).toEqual(policy(home.headers));
+    // Not the API's `no-referrer`: under it a browser posts the page's report form with
+    // `Origin: null`, which the site's same-origin check refuses.
+    expect(code.headers['referrer-policy']).toBe('strict-origin-when-cross-origin');
+  });
 });

@@ -8,6 +8,7 @@ import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
+import { helmetHeaders } from './security.ts';
 
 /** The built Astro site (`npm run build -w site`): dist/client (files) and dist/server (SSR). */
 export const SITE_DIST = fileURLToPath(new URL('../../../site/dist/', import.meta.url));
@@ -75,12 +76,6 @@ export function siteCspDirectives(config: Readonly<Config>): Record<string, stri
   return directives;
 }
 
-function cspHeader(directives: Record<string, string[]>): string {
-  return Object.entries(directives)
-    .map(([k, v]) => (v.length ? `${k} ${v.join(' ')}` : k))
-    .join('; ');
-}
-
 /** Every file under dir, as URL paths (`/_astro/x.js`), skipping precompressed twins. */
 function listFiles(dir: string): string[] {
   const out: string[] = [];
@@ -122,7 +117,6 @@ export const sitePlugin = fp(
     const entry = pathToFileURL(join(dir, 'server', 'entry.mjs')).href;
     const { handler } = (await import(entry)) as { handler: AstroHandler };
     const directives = siteCspDirectives(opts.config);
-    const csp = cspHeader(directives);
     const publicOrigin = new URL(opts.config.publicBaseUrl).origin;
 
     const helmetOptions: FastifyHelmetOptions = {
@@ -134,9 +128,15 @@ export const sitePlugin = fp(
       strictTransportSecurity: opts.config.publicBaseUrl.startsWith('https:'),
     };
 
+    // Every page gets the site's security headers and CSP, also the pages other routes render (the
+    // resolver's code pages, in the API's scope, which would otherwise keep the API's: its
+    // `default-src 'none'` breaks a page, and under its `no-referrer` a browser posts the page's
+    // report form with `Origin: null`, which the same-origin check below refuses).
+    const pageHeaders = await helmetHeaders(helmetOptions);
+
     const render = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
       const res = reply.raw;
-      if (!res.hasHeader('content-security-policy')) res.setHeader('content-security-policy', csp);
+      for (const [name, value] of pageHeaders) res.setHeader(name, value);
       res.setHeader('permissions-policy', 'camera=(self), geolocation=(), microphone=(), payment=()');
       reply.hijack();
       const locals: SiteLocals = {

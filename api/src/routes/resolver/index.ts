@@ -217,8 +217,7 @@ const resolver: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async 
     status?: number,
   ) {
     const raw = reply.raw;
-    // The page gets the site's CSP from renderSite; the API's `default-src 'none'` would break it.
-    raw.removeHeader('content-security-policy');
+    // renderSite replaces the API's security headers and CSP with the site's.
     setPublicCorsHeaders(reply, true);
     if (link) raw.setHeader('link', link);
     raw.setHeader('vary', 'Accept, Accept-Language');
