@@ -16,6 +16,7 @@ import type {
 } from '../../../api/src/routes/products/schemas.ts';
 import type { AdminUnit as ApiAdminUnit } from '../../../api/src/routes/admin-units/schemas.ts';
 import { toVerifyView, type VerifyResponse, type VerifyView } from './verify-view.ts';
+import { addressWithCommune } from './address.ts';
 
 export type { VerifyView, VerifyCheck } from './verify-view.ts';
 
@@ -238,7 +239,7 @@ export async function getProduct(ctx: ApiContext, id: string): Promise<ApiResult
       descriptionEn: p.descriptionEn,
       gtin: p.gtin,
       category: leaf && leaf.level !== 'group' ? { vi: leaf.nameVi, en: leaf.nameEn } : null,
-      producerAddress: [p.producer.addressLine, p.producer.adminUnitName].filter(Boolean).join(', ') || null,
+      producerAddress: addressWithCommune(p.producer.addressLine, p.producer.adminUnitName),
       producerWebsite: p.producer.website,
       certificate: c
         ? {
