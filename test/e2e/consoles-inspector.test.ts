@@ -106,6 +106,8 @@ describe('the inspector console', () => {
     await page.screenshot({ path: screenshotPath('consoles-inspector-revoked'), fullPage: true });
     await page.locator('#record-finding').click();
     await expect.poll(states, { timeout: 15_000 }).toEqual(['synced', 'synced']);
+    // The result panel is gone: the focus is on the confirmation, not lost to the page's body.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('inspector-flash');
   });
 
   it('records a finding offline and syncs it exactly once when back online, even if the first answer is lost', async () => {

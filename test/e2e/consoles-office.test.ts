@@ -124,6 +124,8 @@ describe('the office console', () => {
     await row.getByRole('button', { name: 'Mở vụ việc' }).click();
     const title = page.locator('#case-title');
     await title.waitFor();
+    // The case opens below the queue: its title takes the focus (and so comes into view).
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('case-title');
     expect(await title.getAttribute('data-case-status')).toBe('open');
     expect(await page.locator('section.panel:has(#case-title)').innerText()).toContain(path);
     await page.getByRole('button', { name: 'Nhận xác minh' }).click();
@@ -147,9 +149,25 @@ describe('the office console', () => {
     await page.locator(`[data-open-product="${target.id}"]`).click();
     const panel = page.locator(`div.panel[data-product-id="${target.id}"]`);
     await panel.waitFor();
+    await expect
+      .poll(() =>
+        page.evaluate(() => document.activeElement?.closest('.panel')?.getAttribute('data-product-id')),
+      )
+      .toBe(target.id);
     await panel.getByText('Thu hồi chứng nhận').first().click();
     await panel.getByLabel('Lý do thu hồi').selectOption('FOOD_SAFETY');
     await panel.getByLabel('Ghi chú (không bắt buộc)').fill('Kiểm tra phát hiện vi phạm an toàn thực phẩm');
+    // Irreversible: the console asks first, naming the decision and the reason; "Cancel" keeps it.
+    const asked: string[] = [];
+    page.once('dialog', (d) => {
+      asked.push(d.message());
+      void d.dismiss();
+    });
+    await panel.locator('#revoke-form button[type="submit"]').click();
+    await expect.poll(() => asked.length).toBe(1);
+    expect(asked[0]).toMatch(/^Thu hồi chứng nhận .+ \(lý do: .+\)\? Không hoàn tác được\.$/);
+    expect(await panel.locator('[data-state="revoked"]').count()).toBe(0);
+    page.once('dialog', (d) => void d.accept());
     await panel.locator('#revoke-form button[type="submit"]').click();
     await panel.locator('[data-state="revoked"]').first().waitFor({ timeout: 15_000 });
     await page.screenshot({ path: screenshotPath('consoles-office-revoked'), fullPage: true });

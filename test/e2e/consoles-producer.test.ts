@@ -72,6 +72,8 @@ describe('the producer console', () => {
     await page.getByRole('button', { name: 'Tạo lô hàng' }).click();
     await page.locator('#batch-detail-title').waitFor({ timeout: 20_000 });
     expect(await page.locator('#batch-detail-title').innerText()).toContain(lot);
+    // The new batch's panel takes the focus (it opens beside, or on a phone below, the list).
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('batch-detail-title');
     expect(await page.locator('.timeline').first().innerText()).toContain('Vườn tỏi thôn Tây, Lý Sơn');
   });
 
@@ -80,6 +82,8 @@ describe('the producer console', () => {
     await page.locator('#issue-codes').click();
     await page.getByText('Đã cấp mã lô và 4 mã sản phẩm.').waitFor({ timeout: 30_000 });
     await expect.poll(() => page.locator('[data-unit-codes]').getAttribute('data-unit-codes')).toBe('4');
+    // The button, disabled while it worked, has the focus back (not the page's body).
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('issue-codes');
     batchCode = (await page.locator('[data-batch-code]').getAttribute('data-batch-code'))!;
     expect(batchCode).toContain(`/10/${lot}`);
     expect(await verdictOf(app.origin, batchCode)).toBe('genuine');
@@ -128,6 +132,7 @@ describe('the producer console', () => {
     await page.getByLabel('Lý do thu hồi').fill('Phát hiện bao bì bị rách trong lô, thu hồi để kiểm tra');
     await page.getByRole('button', { name: 'Thu hồi lô này' }).click();
     await page.getByText(/Đã thu hồi ngày/).waitFor({ timeout: 15_000 });
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('batch-detail-title');
     expect(await verdictOf(app.origin, batchCode)).toBe('recalled_batch');
     const token = await signIn(app.origin, DEMO.producer);
     const batches = await api<{ items: { lot: string; status: string }[] }>(
@@ -139,5 +144,43 @@ describe('the producer console', () => {
     );
     expect(batches.items.find((b) => b.lot === lot)?.status).toBe('recalled');
     expect(problems).toEqual([]);
+  });
+
+  it('on a 360-px phone, an open batch fits the screen (labels form included) with 44-px buttons, in English too', async () => {
+    const phone = await browser.newContext({
+      viewport: { width: 360, height: 740 },
+      isMobile: true,
+      hasTouch: true,
+    });
+    const phoneProblems = watchConsoleProblems(phone);
+    try {
+      const p = await phone.newPage();
+      await signInThroughPage(p, app.origin, '/producer', DEMO.producer);
+      await p.goto(`${app.origin}/producer?lang=en#batches`);
+      await p.getByRole('button', { name: `Open ${lot}` }).click();
+      await p.locator('#label-layout').waitFor({ timeout: 20_000 });
+      // The layout names are English on the English page.
+      expect(await p.locator('#label-layout option').allInnerTexts()).toContain('Thermal roll 50 × 40 mm');
+      // The opened batch shows: its title has the focus, scrolled into view below the list.
+      await expect.poll(() => p.evaluate(() => document.activeElement?.id)).toBe('batch-detail-title');
+      const size = await p.evaluate(() => ({
+        page: document.documentElement.scrollWidth,
+        viewport: document.documentElement.clientWidth,
+        title: document.getElementById('batch-detail-title')!.getBoundingClientRect().top,
+        smallest: Math.min(
+          ...[...document.querySelectorAll<HTMLElement>('.console button')]
+            .filter((b) => b.offsetParent !== null)
+            .map((b) => b.getBoundingClientRect().height),
+        ),
+      }));
+      expect(size.page).toBeLessThanOrEqual(size.viewport);
+      expect(size.title).toBeGreaterThanOrEqual(0);
+      expect(size.title).toBeLessThan(740);
+      expect(size.smallest).toBeGreaterThanOrEqual(44);
+      await p.screenshot({ path: screenshotPath('consoles-producer-phone-batch'), fullPage: true });
+      expect(phoneProblems).toEqual([]);
+    } finally {
+      await phone.close();
+    }
   });
 });

@@ -376,6 +376,8 @@ const vi = {
   revokeWarning:
     'Thu hồi có hiệu lực ngay: mọi mã của sản phẩm này sẽ báo "Chứng nhận bị thu hồi" ngay lập tức.',
   revoked: 'Đã thu hồi chứng nhận.',
+  revokeConfirm: (decisionNo: string, reason: string) =>
+    `Thu hồi chứng nhận ${decisionNo} (lý do: ${reason})? Không hoàn tác được.`,
   scoreA: 'Phần A: sản phẩm và sức mạnh cộng đồng (tối đa 40)',
   scoreB: 'Phần B: phát triển sản phẩm (tối đa 25)',
   scoreC: 'Phần C: chất lượng sản phẩm (tối đa 35)',
@@ -705,6 +707,8 @@ const en: ConsoleStrings = {
   revokeNote: 'Note',
   revokeWarning: 'Revocation takes effect at once: every code of this product answers "certificate revoked".',
   revoked: 'Certificate revoked.',
+  revokeConfirm: (decisionNo: string, reason: string) =>
+    `Revoke certificate ${decisionNo} (reason: ${reason})? This cannot be undone.`,
   scoreA: 'Part A: product and community (up to 40)',
   scoreB: 'Part B: product development (up to 25)',
   scoreC: 'Part C: product quality (up to 35)',

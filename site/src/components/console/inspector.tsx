@@ -298,6 +298,7 @@ function InspectorConsole(props: { lang: Lang; session: Session | null }): JSX.E
     setScan(null);
     await refreshList();
     setFlash({ kind: 'ok', text: navigator.onLine ? t.recorded : t.recordedQueued });
+    focusAfterResult();
     if (navigator.onLine) void sync();
   };
 
@@ -406,7 +407,11 @@ function InspectorConsole(props: { lang: Lang; session: Session | null }): JSX.E
 
       <Scanner lang={props.lang} onCode={check} busy={checking} />
 
-      {flash && <Notice kind={flash.kind === 'info' ? 'info' : flash.kind}>{flash.text}</Notice>}
+      {flash && (
+        <div id="inspector-flash" tabIndex={-1}>
+          <Notice kind={flash.kind === 'info' ? 'info' : flash.kind}>{flash.text}</Notice>
+        </div>
+      )}
       {checking && (
         <p role="status" class="muted">
           {t.checking}
@@ -418,7 +423,10 @@ function InspectorConsole(props: { lang: Lang; session: Session | null }): JSX.E
           lang={props.lang}
           scan={scan}
           onRecord={record}
-          onCancel={() => setScan(null)}
+          onCancel={() => {
+            setScan(null);
+            focusAfterResult();
+          }}
         />
       )}
       {!scan && (
@@ -654,6 +662,21 @@ function Scanner(props: { lang: Lang; onCode: (text: string) => Promise<void>; b
       </details>
     </section>
   );
+}
+
+/**
+ * Once a result is recorded or dismissed its panel goes, and the focus in it would fall to the
+ * page's body: put it on the confirmation (after the scanner, before the session's findings), or on
+ * the camera button, so the next product starts from there.
+ */
+function focusAfterResult(): void {
+  setTimeout(() => {
+    const to =
+      document.getElementById('inspector-flash') ??
+      document.getElementById('start-camera') ??
+      document.getElementById('stop-camera');
+    to?.focus();
+  }, 0);
 }
 
 function ScanResult(props: {

@@ -24,7 +24,17 @@ import {
   type Lang,
 } from '../../lib/console-i18n.ts';
 import { call, post, type CodeAnalytics, type Page } from '../../lib/console.ts';
-import { Bar, Field, Message, Show, Table, formatDateTime, useAction, useApi } from './ui.tsx';
+import {
+  Bar,
+  Field,
+  Message,
+  Show,
+  Table,
+  formatDateTime,
+  useAction,
+  useApi,
+  useFocusOnShow,
+} from './ui.tsx';
 
 interface CaseRow {
   id: string;
@@ -329,6 +339,7 @@ function CaseView(props: {
 }): JSX.Element {
   const t = CONSOLE[props.lang];
   const [detail, reload] = useApi<CaseDetail>(`/api/v1/cases/${props.id}`);
+  const focusTitle = useFocusOnShow<HTMLHeadingElement>(props.id);
   const [note, setNote] = useState('');
   const [resolution, setResolution] = useState('confirmed_counterfeit');
   const action = useAction();
@@ -345,7 +356,7 @@ function CaseView(props: {
       <Show lang={props.lang} loaded={detail} retry={reload}>
         {(d) => (
           <>
-            <h3 id="case-title" data-case-status={d.case.status}>
+            <h3 id="case-title" data-case-status={d.case.status} tabIndex={-1} ref={focusTitle}>
               {d.case.title}
             </h3>
             <p>

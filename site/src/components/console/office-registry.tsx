@@ -22,7 +22,18 @@ import {
   type Session,
   type Zone,
 } from '../../lib/console.ts';
-import { Field, Message, Show, Stars, Table, formatDate, formatDateTime, useAction, useApi } from './ui.tsx';
+import {
+  Field,
+  Message,
+  Show,
+  Stars,
+  Table,
+  formatDate,
+  formatDateTime,
+  useAction,
+  useApi,
+  useFocusOnShow,
+} from './ui.tsx';
 import type { Loaded } from './ui.tsx';
 import {
   AddForm,
@@ -412,6 +423,9 @@ function RevokeForm(props: { lang: Lang; certificate: Certificate; onDone: () =>
   const action = useAction();
   const submit = async (e: Event) => {
     e.preventDefault();
+    // Irreversible, and at once for every printed label: one stray tap must not do it.
+    const why = REVOCATION_REASON[reason]?.[props.lang] ?? reason;
+    if (!confirm(t.revokeConfirm(props.certificate.decisionNo, why))) return;
     const ok = await action.run(
       () =>
         post(`/api/v1/certificates/${props.certificate.id}/revoke`, {
@@ -449,13 +463,17 @@ function RevokeForm(props: { lang: Lang; certificate: Certificate; onDone: () =>
 function ProductCertificates(props: { lang: Lang; id: string }): JSX.Element {
   const t = CONSOLE[props.lang];
   const [product, reload] = useApi<ProductDetail>(`/api/v1/products/${props.id}`);
+  const focusTitle = useFocusOnShow<HTMLHeadingElement>(props.id);
+  const titleId = `product-cert-title-${props.id}`;
   return (
     <Show lang={props.lang} loaded={product} retry={reload}>
       {(p) => {
         const active = p.certificates.find((c) => c.status === 'active') ?? null;
         return (
-          <div class="panel" data-product-id={p.id}>
-            <h3>{p.nameVi}</h3>
+          <div class="panel" data-product-id={p.id} aria-labelledby={titleId}>
+            <h3 id={titleId} tabIndex={-1} ref={focusTitle}>
+              {p.nameVi}
+            </h3>
             <p class="muted">
               {p.producer.name}
               {p.commune ? ` · ${p.commune.name}` : ''}
@@ -504,7 +522,15 @@ function ProductCertificates(props: { lang: Lang; id: string }): JSX.Element {
             {active && (
               <details>
                 <summary>{t.revoke}</summary>
-                <RevokeForm lang={props.lang} certificate={active} onDone={reload} />
+                <RevokeForm
+                  lang={props.lang}
+                  certificate={active}
+                  onDone={() => {
+                    reload();
+                    // The form goes with the active certificate: the product's title keeps the focus.
+                    document.getElementById(titleId)?.focus();
+                  }}
+                />
               </details>
             )}
           </div>

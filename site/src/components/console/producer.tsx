@@ -39,6 +39,7 @@ import {
   formatDateTime,
   useAction,
   useApi,
+  useFocusOnShow,
   useHashTab,
 } from './ui.tsx';
 
@@ -240,12 +241,13 @@ function BatchDetail(props: {
 }): JSX.Element {
   const t = CONSOLE[props.lang];
   const [batch, reloadBatch] = useApi<Batch>(`/api/v1/batches/${props.id}`);
+  const focusTitle = useFocusOnShow<HTMLHeadingElement>(props.id);
   return (
     <div class="panel" aria-labelledby="batch-detail-title">
       <Show lang={props.lang} loaded={batch} retry={reloadBatch}>
         {(b) => (
           <>
-            <h3 id="batch-detail-title" tabIndex={-1}>
+            <h3 id="batch-detail-title" tabIndex={-1} ref={focusTitle}>
               {b.productName} · <span class="mono">{b.lot}</span>
             </h3>
             <p>
@@ -304,6 +306,9 @@ function BatchDetail(props: {
                 onDone={() => {
                   reloadBatch();
                   props.onChanged();
+                  // The recall form goes once the batch reads recalled: the title, with the recall
+                  // notice under it, takes the focus instead of the page's body.
+                  document.getElementById('batch-detail-title')?.focus();
                 }}
               />
             )}
@@ -425,20 +430,42 @@ function Codes(props: { lang: Lang; batch: Batch }): JSX.Element {
 
 interface LayoutOption {
   id: string;
-  title: string;
+  title: Record<Lang, string>;
   kind?: string;
   defaultDpi?: number;
 }
 
+/** An A4 sheet preset: `n` labels of `w` × `h` mm in `grid` (decimal comma in Vietnamese). */
+function sheet(id: string, n: number, w: number, h: number, grid: string): LayoutOption {
+  const mm = (lang: Lang) => [w, h].map((x) => (lang === 'vi' ? String(x).replace('.', ',') : x)).join(' × ');
+  return {
+    id,
+    title: { vi: `A4, ${n} nhãn ${mm('vi')} mm (${grid})`, en: `A4, ${n} labels ${mm('en')} mm (${grid})` },
+    kind: 'sheet',
+    defaultDpi: 300,
+  };
+}
+
+/** A thermal roll preset of `w` × `h` mm. */
+function roll(w: number, h: number, defaultDpi: number): LayoutOption {
+  const size = `${w} × ${h} mm`;
+  return {
+    id: `roll-${w}x${h}`,
+    title: { vi: `Cuộn nhiệt ${size}`, en: `Thermal roll ${size}` },
+    kind: 'roll',
+    defaultDpi,
+  };
+}
+
 /** The presets of api/src/labels/layouts.ts (GET …/labels takes their ids, or custom-{w}x{h}). */
 const LAYOUTS: LayoutOption[] = [
-  { id: 'a4-40-52x30', title: 'A4, 40 nhãn 52,5 × 29,7 mm (4 × 10)', kind: 'sheet', defaultDpi: 300 },
-  { id: 'a4-65-38x21', title: 'A4, 65 nhãn 38 × 21,2 mm (5 × 13, Tomy 145)', kind: 'sheet', defaultDpi: 300 },
-  { id: 'a4-24-64x34', title: 'A4, 24 nhãn 64 × 33,8 mm (3 × 8)', kind: 'sheet', defaultDpi: 300 },
-  { id: 'roll-50x30', title: 'Cuộn nhiệt 50 × 30 mm', kind: 'roll', defaultDpi: 203 },
-  { id: 'roll-40x30', title: 'Cuộn nhiệt 40 × 30 mm', kind: 'roll', defaultDpi: 203 },
-  { id: 'roll-35x22', title: 'Cuộn nhiệt 35 × 22 mm', kind: 'roll', defaultDpi: 300 },
-  { id: 'roll-50x40', title: 'Cuộn nhiệt 50 × 40 mm', kind: 'roll', defaultDpi: 203 },
+  sheet('a4-40-52x30', 40, 52.5, 29.7, '4 × 10'),
+  sheet('a4-65-38x21', 65, 38, 21.2, '5 × 13, Tomy 145'),
+  sheet('a4-24-64x34', 24, 64, 33.8, '3 × 8'),
+  roll(50, 30, 203),
+  roll(40, 30, 203),
+  roll(35, 22, 300),
+  roll(50, 40, 203),
 ];
 
 function Labels(props: { lang: Lang; batch: Batch; units: number }): JSX.Element {
@@ -498,7 +525,7 @@ function Labels(props: { lang: Lang; batch: Batch; units: number }): JSX.Element
           <select id="label-layout" value={layout} onChange={(e) => setLayout(e.currentTarget.value)}>
             {layouts.map((l) => (
               <option key={l.id} value={l.id}>
-                {l.title}
+                {l.title[props.lang]}
               </option>
             ))}
             <option value="custom">{props.lang === 'vi' ? 'Khổ tùy chọn (mm)' : 'Custom size (mm)'}</option>

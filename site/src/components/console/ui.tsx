@@ -269,10 +269,14 @@ export function useAction(): {
     ok: string | ((data: T) => string),
     lang: Lang,
   ): Promise<T | null> => {
+    // The button that started the action is disabled while it runs, and a disabled button loses
+    // focus to the page's body: give it back once it is enabled again (if it is still there).
+    const from = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     setBusy(true);
     setMessage(null);
     const res = await fn();
     setBusy(false);
+    if (from && from !== document.body) restoreFocus(from);
     if (res.ok) {
       setMessage({ kind: 'ok', text: typeof ok === 'string' ? ok : ok(res.data) });
       return res.data;
@@ -281,6 +285,14 @@ export function useAction(): {
     return null;
   };
   return { busy, message, run, clear: () => setMessage(null) };
+}
+
+/** After the next render: focus `el` again if focus fell to the body meanwhile and `el` is still on the page. */
+function restoreFocus(el: HTMLElement): void {
+  setTimeout(() => {
+    const now = document.activeElement;
+    if ((!now || now === document.body) && el.isConnected) el.focus();
+  }, 0);
 }
 
 export function Message(props: {
@@ -326,6 +338,24 @@ export function Table(props: {
 export function boot(root: HTMLElement): { lang: Lang; session: Session | null } {
   const lang: Lang = root.dataset.lang === 'en' ? 'en' : 'vi';
   return { lang, session: loadSession() };
+}
+
+/**
+ * A ref for the heading of a detail panel opened from a list (a batch, a case, a product): focus it
+ * once it is rendered for `key`. On a phone the panel opens below the list, out of sight; focusing
+ * its heading brings it into view, and keyboard and screen-reader users land on it.
+ */
+export function useFocusOnShow<T extends HTMLElement>(key: string): (el: T | null) => void {
+  const shown = useRef<string | null>(null);
+  return useCallback(
+    (el: T | null) => {
+      if (el && shown.current !== key) {
+        shown.current = key;
+        el.focus();
+      }
+    },
+    [key],
+  );
 }
 
 /** Focus the first heading of a panel when it opens (keyboard and screen-reader users land there). */
