@@ -177,6 +177,32 @@ describe('label jobs', () => {
     expect(execFileSync('pdfinfo', [pdf], { encoding: 'utf8' })).toMatch(/Pages:\s+2\n/);
   });
 
+  it('a start retried with the same Idempotency-Key replays the first job instead of queuing a second run', async () => {
+    const b = await issuedBatch(0);
+    const post = (key: string, copies: number) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/api/v1/batches/${b.batchId}/label-jobs`,
+        headers: { authorization: b.producer.authorization, 'idempotency-key': key },
+        payload: { copies, layout: 'roll-50x40' },
+      });
+    const key = randomUUID();
+    const first = await post(key, 3);
+    expect(first.statusCode).toBe(202);
+    const again = await post(key, 3);
+    expect(again.statusCode).toBe(202);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.json().id).toBe(first.json().id);
+    expect((await post(key, 4)).json().code).toBe('idempotency_key_reused');
+    const jobs = await t.app.db
+      .selectFrom('label_jobs')
+      .select('id')
+      .where('batch_id', '=', b.batchId)
+      .execute();
+    expect(jobs).toHaveLength(1);
+    await follow(t.app, first.headers.location!, b.producer.authorization);
+  });
+
   it('another producer gets 404, an inspector 403, anonymous 401; the same refusals as the labels', async () => {
     const b = await issuedBatch(3);
     const other = await issuedBatch(0);

@@ -10,7 +10,7 @@ import { AppError } from '../../errors.ts';
 import { writeLabels } from '../../labels/index.ts';
 import { currentUser } from '../../plugins/auth.ts';
 import { findBatchForCodes } from '../codes/queries.ts';
-import { bearer, errors, named } from '../route-helpers.ts';
+import { bearer, errors, IdempotencyHeaders, named } from '../route-helpers.ts';
 import { assertPrintable, prepareLabels, printableBatch, type LabelRun } from './prepare.ts';
 import {
   LabelJob,
@@ -555,7 +555,8 @@ const labelJobs: FastifyPluginAsyncTypebox<{
   app.post(
     '/api/v1/batches/:id/label-jobs',
     {
-      config: { access: PRINTERS },
+      // A retried start (the answer lost on a phone's network) replays the first job, never a second run.
+      config: { access: PRINTERS, idempotent: true },
       schema: {
         tags: ['labels'],
         operationId: 'createLabelJob',
@@ -566,6 +567,7 @@ const labelJobs: FastifyPluginAsyncTypebox<{
           'then rendered in the background: 202 with the job and `Location: /api/v1/label-jobs/{id}`. Poll it ' +
           'for `status` and `done` of `total`; when `done`, `file` is the download link.',
         security: bearer,
+        headers: IdempotencyHeaders,
         params: LabelsParams,
         body: LabelJobBody,
         response: { 202: named(LabelJob), ...errors(400, 401, 403, 404, 409, 422) },
