@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import {
@@ -24,6 +25,8 @@ let page: Page;
 let problems: string[];
 const lot = `E2E-${Date.now().toString(36).toUpperCase()}`;
 let batchCode = '';
+/** The screenshots of the labels' background job, looked at by hand. */
+const UX = '/tmp/ux-labels';
 
 beforeAll(async () => {
   ensureSiteBuilt();
@@ -113,6 +116,51 @@ describe('the producer console', () => {
     const image = await readFile(await png.path());
     expect(image.subarray(1, 4).toString()).toBe('PNG');
     await page.screenshot({ path: screenshotPath('consoles-producer-batch'), fullPage: true });
+  });
+
+  it('makes the labels in the background, finds the job again after a reload, and downloads its PDF', async () => {
+    await mkdir(UX, { recursive: true });
+    await page.getByLabel('Định dạng').selectOption('pdf');
+    await page.getByLabel('Khổ tem').selectOption('a4-40-52x30');
+    await page.getByLabel('Độ phân giải máy in').selectOption('');
+    await page.getByLabel('In mã').selectOption('units');
+    // A small run keeps the direct download and offers the background job beside it.
+    expect(await page.locator('#download-labels').count()).toBe(1);
+    expect(await page.locator('#start-label-job').getAttribute('class')).toContain('secondary');
+    await page.locator('#start-label-job').click();
+    await page.locator('[data-label-job="done"]').waitFor({ timeout: 60_000 });
+    // The progress was announced politely; the file, once ready, takes the focus.
+    expect(await page.locator('.label-job [role="status"][aria-live="polite"]').count()).toBe(1);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('download-label-job');
+    expect(await page.locator('.label-job').innerText()).toMatch(
+      /Tệp 4 tem đã sẵn sàng\. Tệp sẽ bị xóa khỏi máy chủ ngày \d{2}\/\d{2}\/\d{4}\./,
+    );
+    await page.screenshot({ path: join(UX, 'job-done-vi.png'), fullPage: true });
+
+    // The tab closed and opened again: the batch's last job is still there.
+    await page.reload();
+    await page.getByRole('button', { name: `Mở ${lot}` }).click();
+    await page.locator('[data-label-job="done"]').waitFor({ timeout: 20_000 });
+    const [file] = await Promise.all([
+      page.waitForEvent('download', { timeout: 60_000 }),
+      page.locator('#download-label-job').click(),
+    ]);
+    expect(file.suggestedFilename()).toBe(`tem-${lot}-a4-40-52x30.pdf`);
+    const bytes = await readFile(await file.path());
+    expect(bytes.subarray(0, 5).toString()).toBe('%PDF-');
+  });
+
+  it('offers only the background job for more labels than one direct download draws', async () => {
+    await page.getByLabel('In mã').selectOption('batch');
+    await page.getByLabel('Số tem mã lô').fill('10001');
+    await page.locator('#labels-too-many').waitFor();
+    expect(await page.locator('#download-labels').count()).toBe(0);
+    expect(await page.locator('#labels-too-many').innerText()).toContain('Hơn 10.000 tem');
+    expect(await page.locator('#start-label-job').getAttribute('class')).not.toContain('secondary');
+    await page.screenshot({ path: join(UX, 'too-many-vi.png'), fullPage: true });
+    await page.getByLabel('Số tem mã lô').fill('1');
+    await page.locator('#download-labels').waitFor();
+    expect(await page.locator('#labels-too-many').count()).toBe(0);
   });
 
   it('shows the scans of my batch', async () => {

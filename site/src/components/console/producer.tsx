@@ -42,6 +42,7 @@ import {
   useFocusOnShow,
   useHashTab,
 } from './ui.tsx';
+import { DIRECT_MAX_LABELS, JOB_MAX_LABELS, LabelJobPanel, type LabelJobParams } from './label-jobs.tsx';
 
 const ROLES = ['producer', 'admin'] as const;
 
@@ -490,9 +491,24 @@ function Labels(props: { lang: Lang; batch: Batch; units: number }): JSX.Element
       q.set('from', '1');
       q.set('to', '1');
     } else if (which === 'batch') {
-      q.set('copies', preview ? '1' : String(Math.max(1, Math.min(10_000, Math.floor(Number(copies) || 1)))));
+      q.set(
+        'copies',
+        preview ? '1' : String(Math.max(1, Math.min(DIRECT_MAX_LABELS, Math.floor(Number(copies) || 1)))),
+      );
     }
     return `/api/v1/batches/${props.batch.id}/labels?${q.toString()}`;
+  };
+
+  /** The labels asked for: every unit code, or the copies of the batch code. */
+  const count = which === 'units' ? props.units : Math.max(1, Math.floor(Number(copies) || 1));
+  /** Over the direct route's limit only a background job prints them. */
+  const direct = count <= DIRECT_MAX_LABELS;
+  const jobParams: LabelJobParams = {
+    format,
+    layout: layoutId,
+    codes: which,
+    ...(dpi && format !== 'svg' ? { dpi: Number(dpi) } : {}),
+    ...(which === 'batch' ? { copies: Math.min(JOB_MAX_LABELS, count) } : {}),
   };
 
   const download = async () => {
@@ -582,7 +598,7 @@ function Labels(props: { lang: Lang; batch: Batch; units: number }): JSX.Element
               id="label-copies"
               type="number"
               min={1}
-              max={10000}
+              max={JOB_MAX_LABELS}
               inputMode="numeric"
               value={copies}
               onInput={(e) => setCopies(e.currentTarget.value)}
@@ -594,17 +610,31 @@ function Labels(props: { lang: Lang; batch: Batch; units: number }): JSX.Element
         <button type="button" class="button secondary" onClick={() => setPreview(query('svg', true))}>
           {t.preview}
         </button>
-        <button
-          type="button"
-          class="button"
-          id="download-labels"
-          disabled={action.busy}
-          onClick={() => void download()}
-        >
-          {action.busy ? t.downloading : t.downloadLabels}
-        </button>
+        {direct && (
+          <button
+            type="button"
+            class="button"
+            id="download-labels"
+            disabled={action.busy}
+            onClick={() => void download()}
+          >
+            {action.busy ? t.downloading : t.downloadLabels}
+          </button>
+        )}
       </p>
+      {!direct && (
+        <p class="hint" id="labels-too-many">
+          {t.labelsTooManyDirect(formatNumber(DIRECT_MAX_LABELS, props.lang))}
+        </p>
+      )}
       <Message message={action.message} />
+      <LabelJobPanel
+        lang={props.lang}
+        batchId={props.batch.id}
+        lot={props.batch.lot}
+        params={jobParams}
+        count={count}
+      />
       {preview && (
         <div class="label-preview">
           <AuthImage
