@@ -161,6 +161,32 @@ describe('the producer console', () => {
     await page.getByLabel('Số tem mã lô').fill('1');
     await page.locator('#download-labels').waitFor();
     expect(await page.locator('#labels-too-many').count()).toBe(0);
+
+    // A batch of more than 10,000 unit codes (a season of bottled fish sauce): the same rule.
+    const token = await signIn(app.origin, DEMO.producer);
+    const batches = await api<{ items: { id: string; lot: string }[] }>(
+      app.origin,
+      '/api/v1/batches?limit=100',
+      {
+        token,
+      },
+    );
+    const id = batches.items.find((b) => b.lot === lot)!.id;
+    await api(app.origin, `/api/v1/batches/${id}/codes`, { method: 'POST', token, body: { serials: 9_997 } });
+    await expect
+      .poll(
+        async () =>
+          (await api<{ unitCodes: number }>(app.origin, `/api/v1/batches/${id}/codes`, { token })).unitCodes,
+        { timeout: 60_000 },
+      )
+      .toBe(10_001);
+    await page.getByRole('button', { name: 'Đóng' }).click();
+    await page.getByRole('button', { name: `Mở ${lot}` }).click();
+    await expect.poll(() => page.locator('[data-unit-codes]').getAttribute('data-unit-codes')).toBe('10001');
+    await page.getByLabel('In mã').selectOption('units');
+    await page.locator('#labels-too-many').waitFor();
+    expect(await page.locator('#download-labels').count()).toBe(0);
+    expect(await page.locator('#start-label-job').isEnabled()).toBe(true);
   });
 
   it('shows the scans of my batch', async () => {
@@ -211,6 +237,11 @@ describe('the producer console', () => {
       expect(await p.locator('#label-layout option').allInnerTexts()).toContain('Thermal roll 50 × 40 mm');
       // The opened batch shows: its title has the focus, scrolled into view below the list.
       await expect.poll(() => p.evaluate(() => document.activeElement?.id)).toBe('batch-detail-title');
+      // 10,001 unit codes: the background job alone, said why in English, a 44-px button like the others.
+      await p.locator('#label-which').selectOption('units');
+      expect(await p.locator('#labels-too-many').innerText()).toContain('More than 10,000 labels');
+      expect(await p.locator('#start-label-job').innerText()).toBe('Make the label file in the background');
+      await p.locator('#batch-detail-title').focus();
       const size = await p.evaluate(() => ({
         page: document.documentElement.scrollWidth,
         viewport: document.documentElement.clientWidth,
@@ -226,6 +257,7 @@ describe('the producer console', () => {
       expect(size.title).toBeLessThan(740);
       expect(size.smallest).toBeGreaterThanOrEqual(44);
       await p.screenshot({ path: screenshotPath('consoles-producer-phone-batch'), fullPage: true });
+      await p.screenshot({ path: join(UX, 'phone-too-many-en.png'), fullPage: true });
       expect(phoneProblems).toEqual([]);
     } finally {
       await phone.close();
