@@ -138,11 +138,14 @@ export function LabelJobPanel(props: {
   }, [job, running, props.batchId]);
 
   useEffect(() => {
-    if (job?.status === 'done' && watched.current) {
+    // The progress it had the focus on is gone: the file's button takes it, or the retry's.
+    const next =
+      job?.status === 'done' ? 'download-label-job' : job?.status === 'failed' ? 'retry-label-job' : null;
+    if (next && watched.current) {
       watched.current = false;
       action.clear(); // "started…" is no longer news
       // After the render that shows it.
-      setTimeout(() => document.getElementById('download-label-job')?.focus(), 0);
+      setTimeout(() => document.getElementById(next)?.focus(), 0);
     }
   }, [job?.status]);
 
