@@ -11,7 +11,7 @@ import { secretsPlugin } from './plugins/secrets.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { openapiPlugin } from './plugins/openapi.ts';
 import { idempotencyPlugin, type IdempotencyOptions } from './plugins/idempotency.ts';
-import { enumerationPlugin } from './plugins/enumeration.ts';
+import { enumerationPlugin, type EnumerationPluginOptions } from './plugins/enumeration.ts';
 import rateLimit from '@fastify/rate-limit';
 import health from './routes/health/index.ts';
 import auth from './routes/auth/index.ts';
@@ -54,6 +54,8 @@ export interface BuildOptions {
   idempotency?: Partial<IdempotencyOptions>;
   /** Label job lease and heartbeat, and a hold on claimed jobs (routes/labels/jobs.ts); tests set them. */
   labelJobs?: Partial<LabelJobOptions>;
+  /** Enumeration count sharing (plugins/enumeration.ts); tests share by hand (`syncIntervalMs: 0`). */
+  enumeration?: EnumerationPluginOptions;
   /** Called for every route as it is registered (tests: the fuzz and the roles × routes matrix). */
   onRoute?: (route: RouteOptions) => void;
 }
@@ -110,7 +112,10 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
   await app.register(openapiPlugin, { config });
   await app.register(idempotencyPlugin, opts.idempotency ?? {});
   // Serial enumeration against the verification (L02): counted from its answers, alerts async.
-  await app.register(enumerationPlugin, { config });
+  await app.register(enumerationPlugin, {
+    config,
+    ...(opts.enumeration ? { enumeration: opts.enumeration } : {}),
+  });
   // Code-signing keys (issue 4): the first start creates one.
   await app.register(keysPlugin);
 

@@ -16,6 +16,7 @@ import * as registryNotify from './20261129T082000Z-registry-notify.ts';
 import * as codesFastChecks from './20261129T090000Z-codes-fast-checks.ts';
 import * as scansLeanWrites from './20261129T092000Z-scans-lean-writes.ts';
 import * as labelJobsLease from './20261129T093000Z-label-jobs-lease.ts';
+import * as enumerationCounts from './20261129T094000Z-enumeration-counts.ts';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so they run the same
@@ -39,4 +40,5 @@ export const migrations: Record<string, Migration> = {
   '20261129T090000Z-codes-fast-checks': codesFastChecks,
   '20261129T092000Z-scans-lean-writes': scansLeanWrites,
   '20261129T093000Z-label-jobs-lease': labelJobsLease,
+  '20261129T094000Z-enumeration-counts': enumerationCounts,
 };

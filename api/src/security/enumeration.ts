@@ -8,6 +8,12 @@ import { createHmac, hkdfSync } from 'node:crypto';
  * - O(1) per verification, in memory: per client two fixed-window counters (the current window
  *   and the one before), the sliding count being `previous × (share of it still in the window) +
  *   current`. Only misses touch the map; the map is bounded ({@link MAX_CLIENTS}) and swept.
+ * - Shared across instances (optional `share`): behind a load balancer each instance sees only its
+ *   share of a prober's misses. Every `syncIntervalMs` (and at close) the instance hands its
+ *   per-client miss deltas since the last sync to `share` (one database statement, in the
+ *   background) and learns the shared totals of those clients' current and previous windows;
+ *   the sliding count then uses them. A failed sync keeps its deltas (bounded,
+ *   {@link MAX_DELTAS}) for the next one; nothing of it reaches a verification.
  * - Clients are keyed by an HMAC of their address under a key derived from the server's secret
  *   and the day, so no address is kept or written, and keys cannot be linked across days
  *   (Law 91/2025/QH15; docs/security.md "Privacy").
@@ -18,6 +24,8 @@ import { createHmac, hkdfSync } from 'node:crypto';
 export const MISS_VERDICTS: ReadonlySet<string> = new Set(['forged', 'unknown']);
 /** Most clients counted at once; beyond, the stalest are dropped first. */
 export const MAX_CLIENTS = 100_000;
+/** Most (client, window) deltas kept for the next sync; beyond, the oldest are dropped first. */
+export const MAX_DELTAS = 100_000;
 
 export interface EnumerationAlert {
   clientKey: string;
@@ -27,11 +35,34 @@ export interface EnumerationAlert {
   threshold: number;
 }
 
+/** Misses one instance adds to a client's fixed window. */
+export interface MissDelta {
+  clientKey: string;
+  windowStart: Date;
+  misses: number;
+}
+
+/** A client's shared total for one fixed window (all instances). */
+export interface MissTotal {
+  clientKey: string;
+  windowStart: Date;
+  misses: number;
+}
+
 interface Counter {
   window: number;
   current: number;
   previous: number;
+  /** Shared totals last learned for `window` and the one before (0: none learned). */
+  sharedCurrent: number;
+  sharedPrevious: number;
   alertedWindow: number;
+}
+
+interface Delta {
+  clientKey: string;
+  window: number;
+  misses: number;
 }
 
 export interface EnumerationOptions {
@@ -40,6 +71,14 @@ export interface EnumerationOptions {
   threshold: number;
   flush: (alerts: EnumerationAlert[]) => Promise<void>;
   onFlushError?: (err: unknown) => void;
+  /**
+   * Adds this instance's deltas to the shared counts and answers the shared totals of their
+   * clients for the deltas' windows and the windows before them (security/enumeration-counts.ts).
+   */
+  share?: (deltas: MissDelta[], windowMs: number) => Promise<MissTotal[]>;
+  /** How often deltas are shared (default 5 s; 0: only when `sync()` is called). */
+  syncIntervalMs?: number;
+  onShareError?: (err: unknown) => void;
   now?: () => number;
 }
 
@@ -47,51 +86,116 @@ export class EnumerationWatch {
   readonly #clients = new Map<string, Counter>();
   readonly #pending: EnumerationAlert[] = [];
   #flushing: Promise<void> | null = null;
-  readonly #o: Required<Omit<EnumerationOptions, 'onFlushError'>> & Pick<EnumerationOptions, 'onFlushError'>;
+  /** Misses not yet shared, by `${window}:${clientKey}`, oldest first. */
+  #deltas = new Map<string, Delta>();
+  #syncing: Promise<void> | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #droppedDeltas = 0;
+  readonly #o: Required<Pick<EnumerationOptions, 'windowMs' | 'threshold' | 'flush' | 'now'>> &
+    EnumerationOptions;
 
   constructor(o: EnumerationOptions) {
     this.#o = { now: Date.now, ...o };
+    const every = o.syncIntervalMs ?? 5_000;
+    if (o.share && every > 0) {
+      this.#timer = setInterval(() => void this.sync(), every);
+      this.#timer.unref();
+    }
   }
 
   /** Count one verification's verdict for a client (only misses are counted). */
   noteVerifyOutcome(clientKey: string, verdict: string): void {
     if (!MISS_VERDICTS.has(verdict)) return;
-    const { windowMs, threshold } = this.#o;
     const now = this.#o.now();
-    const window = Math.floor(now / windowMs);
+    const window = Math.floor(now / this.#o.windowMs);
     let c = this.#clients.get(clientKey);
     if (!c) {
       if (this.#clients.size >= MAX_CLIENTS) this.#sweep(window);
-      c = { window, current: 0, previous: 0, alertedWindow: -1 };
+      c = { window, current: 0, previous: 0, sharedCurrent: 0, sharedPrevious: 0, alertedWindow: -1 };
     } else {
       // Re-insert: the map's order is then least recently missed first (for the sweep).
       this.#clients.delete(clientKey);
-      if (c.window !== window) {
-        c.previous = c.window === window - 1 ? c.current : 0;
-        c.current = 0;
-        c.window = window;
-      }
+      this.#roll(c, window);
     }
     this.#clients.set(clientKey, c);
     c.current += 1;
-    const share = 1 - (now - window * windowMs) / windowMs;
-    const misses = Math.floor(c.previous * share) + c.current;
-    if (misses > threshold && c.alertedWindow !== window) {
-      c.alertedWindow = window;
-      this.#pending.push({
-        clientKey,
-        windowStart: new Date(window * windowMs),
-        misses,
-        windowSeconds: windowMs / 1000,
-        threshold,
-      });
-      this.#schedule();
-    }
+    if (this.#o.share) this.#addDelta(this.#deltas, clientKey, window, 1);
+    this.#check(clientKey, c, now);
   }
 
   /** Clients counted now (tests, metrics). */
   get clients(): number {
     return this.#clients.size;
+  }
+
+  /** Client windows with misses not yet shared (tests, metrics). */
+  get unsharedDeltas(): number {
+    return this.#deltas.size;
+  }
+
+  /** Deltas dropped because too many waited for a sync (the database was away long). */
+  get droppedDeltas(): number {
+    return this.#droppedDeltas;
+  }
+
+  /**
+   * Shares the misses counted since the last sync and learns the shared totals back; alerts a
+   * client whose shared sliding count passed the threshold. Never throws: a failed sync keeps its
+   * deltas for the next one. One at a time: a call during a sync waits for it, then runs its own.
+   */
+  async sync(): Promise<void> {
+    while (this.#syncing) await this.#syncing;
+    const share = this.#o.share;
+    if (!share || this.#deltas.size === 0) return;
+    this.#syncing = this.#share(share).finally(() => {
+      this.#syncing = null;
+    });
+    await this.#syncing;
+  }
+
+  async #share(share: NonNullable<EnumerationOptions['share']>): Promise<void> {
+    const { windowMs } = this.#o;
+    const sent = this.#deltas;
+    this.#deltas = new Map();
+    let totals: MissTotal[];
+    try {
+      totals = await share(
+        [...sent.values()].map((d) => ({
+          clientKey: d.clientKey,
+          windowStart: new Date(d.window * windowMs),
+          misses: d.misses,
+        })),
+        windowMs,
+      );
+    } catch (err) {
+      // Keep them, older first, for the next sync; windows that no longer count are let go.
+      const oldest = Math.floor(this.#o.now() / windowMs) - 1;
+      const kept = new Map<string, Delta>();
+      for (const d of [...sent.values(), ...this.#deltas.values()])
+        if (d.window >= oldest) this.#addDelta(kept, d.clientKey, d.window, d.misses);
+      this.#deltas = kept;
+      this.#o.onShareError?.(err);
+      return;
+    }
+    const now = this.#o.now();
+    const touched = new Map<string, Counter>();
+    for (const t of totals) {
+      const c = this.#clients.get(t.clientKey);
+      if (!c) continue;
+      const w = Math.floor(t.windowStart.getTime() / windowMs);
+      if (w === c.window) c.sharedCurrent = Math.max(c.sharedCurrent, t.misses);
+      else if (w === c.window - 1) c.sharedPrevious = Math.max(c.sharedPrevious, t.misses);
+      touched.set(t.clientKey, c);
+    }
+    for (const [key, c] of touched) this.#check(key, c, now);
+  }
+
+  /** Stops the timer, shares what is left (once) and writes the alerts raised. */
+  async close(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    await this.sync();
+    await this.drain();
   }
 
   /** Waits until every alert raised so far is written (or failed). */
@@ -100,6 +204,60 @@ export class EnumerationWatch {
       if (!this.#flushing) this.#schedule();
       await this.#flushing;
     }
+  }
+
+  /** Moves a client's counters to `window` (a later one). */
+  #roll(c: Counter, window: number): void {
+    if (c.window === window) return;
+    const adjacent = c.window === window - 1;
+    c.previous = adjacent ? c.current : 0;
+    c.sharedPrevious = adjacent ? c.sharedCurrent : 0;
+    c.current = 0;
+    c.sharedCurrent = 0;
+    c.window = window;
+  }
+
+  /** Misses of a client's window `w`: its own count, or the shared one plus its unshared misses. */
+  #count(key: string, w: number, own: number, shared: number): number {
+    if (!this.#o.share) return own;
+    return Math.max(own, shared + (this.#deltas.get(`${w}:${key}`)?.misses ?? 0));
+  }
+
+  /** Raises the client's alert (once per window) when its sliding count is above the threshold. */
+  #check(clientKey: string, c: Counter, now: number): void {
+    const { windowMs, threshold } = this.#o;
+    const window = Math.floor(now / windowMs);
+    if (c.window < window) this.#roll(c, window);
+    if (c.alertedWindow === window) return;
+    const share = 1 - (now - window * windowMs) / windowMs;
+    const misses =
+      Math.floor(this.#count(clientKey, window - 1, c.previous, c.sharedPrevious) * share) +
+      this.#count(clientKey, window, c.current, c.sharedCurrent);
+    if (misses <= threshold) return;
+    c.alertedWindow = window;
+    this.#pending.push({
+      clientKey,
+      windowStart: new Date(window * windowMs),
+      misses,
+      windowSeconds: windowMs / 1000,
+      threshold,
+    });
+    this.#schedule();
+  }
+
+  #addDelta(into: Map<string, Delta>, clientKey: string, window: number, misses: number): void {
+    const key = `${window}:${clientKey}`;
+    const d = into.get(key);
+    if (d) {
+      d.misses += misses;
+      return;
+    }
+    if (into.size >= MAX_DELTAS) {
+      const oldest = into.keys().next().value as string;
+      into.delete(oldest);
+      this.#droppedDeltas += 1;
+    }
+    into.set(key, { clientKey, window, misses });
   }
 
   #schedule(): void {

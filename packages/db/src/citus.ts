@@ -73,6 +73,9 @@ export const CITUS_PLAN: CitusPlan = {
     'case_events',
     'plan_targets',
     'idempotency_keys',
+    // Enumeration counters shared by the API instances: a few rows per prober, written in one
+    // statement every few seconds by each instance, read back by the same statement.
+    'enumeration_counts',
   ],
   droppedForeignKeys: [
     {

@@ -470,6 +470,16 @@ export interface SecurityAlertsTable {
   last_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+/**
+ * Misses of serial enumeration per client and fixed window, shared by the API instances
+ * (migration 20261129T094000Z-enumeration-counts).
+ */
+export interface EnumerationCountsTable {
+  client_key: string;
+  window_start: ColumnType<Date, Date | string, Date | string>;
+  misses: number;
+}
+
 export type UaClass = 'android' | 'ios' | 'desktop' | 'bot' | 'other';
 
 /** Scans of codes: no IP, no precise location without consent (migration 20261129T044000Z-codes). */
@@ -511,6 +521,7 @@ export interface Database {
   codes: CodesTable;
   issuance_jobs: IssuanceJobsTable;
   security_alerts: SecurityAlertsTable;
+  enumeration_counts: EnumerationCountsTable;
   label_jobs: LabelJobsTable;
   scans: ScansTable;
   findings: FindingsTable;
