@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../api/src/app.ts';
 import { testConfig } from '../api/src/config.ts';
+import { shareMisses } from '../api/src/security/enumeration-counts.ts';
 import {
   EnumerationWatch,
   verdictOf,
@@ -300,5 +301,30 @@ describe('enumeration_suspected across two API instances on one database (L02)',
     expect(one.enumerationWatch.unsharedDeltas).toBe(0);
     const rows = await counts();
     expect(rows.map((r) => r.misses).sort((x, y) => x - y)).toEqual([8, 25]);
+  });
+
+  it('one statement adds the deltas, answers current and previous totals, and prunes old windows', async () => {
+    const windowMs = 600_000;
+    const at = (w: number) => new Date(w * windowMs);
+    const w = 3_000_000;
+    await shareMisses(db.db, [{ clientKey: 'old', windowStart: at(w - 5), misses: 4 }], { windowMs });
+    await shareMisses(db.db, [{ clientKey: 'k', windowStart: at(w - 1), misses: 7 }], { windowMs });
+    const totals = await shareMisses(
+      db.db,
+      [
+        { clientKey: 'k', windowStart: at(w), misses: 2 },
+        { clientKey: 'new', windowStart: at(w), misses: 1 },
+      ],
+      { windowMs, pruneBefore: at(w - 1) },
+    );
+    const byKey = (t: { clientKey: string; windowStart: Date; misses: number }[]) =>
+      t.map((x) => `${x.clientKey}@${x.windowStart.getTime() / windowMs - w}=${x.misses}`).sort();
+    expect(byKey(totals)).toEqual(['k@-1=7', 'k@0=2', 'new@0=1']);
+    const left = await db.db
+      .selectFrom('enumeration_counts')
+      .select('client_key')
+      .where('client_key', 'in', ['old', 'k', 'new'])
+      .execute();
+    expect(left.map((r) => r.client_key).sort()).toEqual(['k', 'k', 'new']);
   });
 });
