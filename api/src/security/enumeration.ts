@@ -98,7 +98,10 @@ export class EnumerationWatch {
     this.#o = { now: Date.now, ...o };
     const every = o.syncIntervalMs ?? 5_000;
     if (o.share && every > 0) {
-      this.#timer = setInterval(() => void this.sync(), every);
+      // A tick while a share is still out (a slow database) is skipped, not queued.
+      this.#timer = setInterval(() => {
+        if (!this.#syncing) void this.sync();
+      }, every);
       this.#timer.unref();
     }
   }
