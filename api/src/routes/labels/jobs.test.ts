@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type BuildOptions } from '../../app.ts';
 import { testConfig } from '../../config.ts';
 import { buildTestApp, createUser, type TestApp } from '../../../../test/helpers/app.ts';
@@ -514,8 +514,12 @@ describe('several instances share the jobs', () => {
     shared = await createTestDb();
     sharedDir = await mkdtemp(join(tmpdir(), 'ocop-label-jobs-shared-'));
   });
+  // Each test's instances stop with it: one left running (its heartbeat looks at the queue) would
+  // claim the next test's job before the instance that test holds it on.
+  afterEach(async () => {
+    for (const a of apps.splice(0)) await a.close();
+  });
   afterAll(async () => {
-    for (const a of apps) await a.close();
     await shared?.drop();
     if (sharedDir) await rm(sharedDir, { recursive: true, force: true });
   });
