@@ -20,7 +20,9 @@ export async function shareMisses(
   const starts = deltas.map((d) => d.windowStart.toISOString());
   const misses = deltas.map((d) => d.misses);
   // Never a window being added to (an insert and a delete of one row in one statement).
-  const oldest = Math.min(...deltas.map((d) => d.windowStart.getTime()));
+  // A loop, not Math.min(...): after a long outage the deltas can be too many to spread as arguments.
+  let oldest = Number.POSITIVE_INFINITY;
+  for (const d of deltas) oldest = Math.min(oldest, d.windowStart.getTime());
   const prune =
     o.pruneBefore === undefined
       ? sql``

@@ -35,19 +35,16 @@ export interface EnumerationAlert {
   threshold: number;
 }
 
-/** Misses one instance adds to a client's fixed window. */
-export interface MissDelta {
+/** Misses of a client in one fixed window. */
+export interface MissCount {
   clientKey: string;
   windowStart: Date;
   misses: number;
 }
-
-/** A client's shared total for one fixed window (all instances). */
-export interface MissTotal {
-  clientKey: string;
-  windowStart: Date;
-  misses: number;
-}
+/** What one instance adds to a client's window. */
+export type MissDelta = MissCount;
+/** A client's shared total for one window (all instances). */
+export type MissTotal = MissCount;
 
 interface Counter {
   window: number;

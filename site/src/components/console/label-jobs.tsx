@@ -30,7 +30,6 @@ export interface LabelJob {
   done: number;
   total: number;
   params: { format?: string; layout?: string };
-  mediaType: string;
   fileName: string;
   file: string | null;
   error: { reason: string; detailVi: string; detail: string } | null;
@@ -65,16 +64,12 @@ function remember(batchId: string, jobId: string | null): void {
   }
 }
 
-/** The download's name, as the direct download names it: tem-{lot}-{layout}.{pdf|png|svg|zip}. */
+/**
+ * The download's name, as the direct download names it: tem-{lot}-{layout}.{ext}, the extension
+ * the server gave its file (a ZIP for PNGs of several labels).
+ */
 function fileNameOf(job: LabelJob, lot: string): string {
-  const ext =
-    job.mediaType === 'application/zip'
-      ? 'zip'
-      : job.mediaType === 'image/svg+xml'
-        ? 'svg'
-        : job.mediaType === 'image/png'
-          ? 'png'
-          : 'pdf';
+  const ext = /\.([a-z0-9]+)$/i.exec(job.fileName)?.[1] ?? 'pdf';
   return `tem-${lot}-${job.params.layout ?? 'a4-40-52x30'}.${ext}`;
 }
 
