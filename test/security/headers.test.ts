@@ -53,6 +53,19 @@ describe('security headers on API responses (V13)', () => {
     },
   );
 
+  it("a route's own Cross-Origin-Resource-Policy holds: the keys and the snapshot may be loaded by other origins", async () => {
+    for (const url of ['/.well-known/jwks.json', '/api/v1/registry/snapshot']) {
+      const res = await t.app.inject({ url });
+      expect(res.statusCode, url).toBe(200);
+      expect(res.headers['cross-origin-resource-policy'], url).toBe('cross-origin');
+      // The rest of the API's headers stay.
+      expect(res.headers['x-content-type-options'], url).toBe('nosniff');
+    }
+    expect((await t.app.inject({ url: '/api/health' })).headers['cross-origin-resource-policy']).toBe(
+      'same-origin',
+    );
+  });
+
   it('error responses (415, 400, 413) carry the headers too', async () => {
     for (const [headers, payload] of [
       [{ 'content-type': 'text/plain' }, 'x'],

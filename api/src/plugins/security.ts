@@ -305,6 +305,13 @@ export const securityPlugin = fp(
       if (url === '/api/docs' || url.startsWith('/api/docs/')) {
         route.config = { ...route.config, docsPolicy: true } as typeof route.config;
       }
+      // A route's own Cross-Origin-Resource-Policy (`config.helmet`, as @fastify/helmet reads it):
+      // the keys, the snapshot and the public documents are fetched by other origins' verifiers.
+      const corp = (route.config as { helmet?: FastifyHelmetOptions } | undefined)?.helmet
+        ?.crossOriginResourcePolicy;
+      if (typeof corp === 'object' && corp.policy) {
+        route.config = { ...route.config, corpPolicy: corp.policy } as typeof route.config;
+      }
       // Verification is public and cheap to call: limit it per client unless the route says how.
       if (url === '/api/v1/verify' && route.config?.rateLimit === undefined) {
         route.config = { ...route.config, rateLimit: { ...opts.limits.verifyRateLimit } };
@@ -320,9 +327,11 @@ export const securityPlugin = fp(
     // callback-style hook: these run on every request, and an async hook costs a promise and a
     // microtask turn each.
     app.addHook('onRequest', (request, reply, done) => {
-      const docs = (request.routeOptions.config as { docsPolicy?: boolean } | undefined)?.docsPolicy === true;
-      const headers = docs ? docsHeaders : apiHeaders;
+      const config = request.routeOptions.config as { docsPolicy?: boolean; corpPolicy?: string } | undefined;
+      const headers = config?.docsPolicy === true ? docsHeaders : apiHeaders;
       for (const [name, value] of headers) reply.raw.setHeader(name, value);
+      if (config?.corpPolicy !== undefined)
+        reply.raw.setHeader('cross-origin-resource-policy', config.corpPolicy);
       if (hasContentCoding(request)) {
         reply.header('connection', 'close');
         done(
