@@ -132,6 +132,8 @@ export function signalsOf(c: {
  * no count over the codes themselves.
  */
 const unitCodesOf = sql<number>`(select coalesce(sum(j.done), 0) from issuance_jobs j where j.batch_id = b.id)`;
+/** The batch's units in SQL, as `batchUnits` counts them (its unit codes, else its quantity rounded up, at least 1). */
+const batchUnitsOf = sql<number>`coalesce(nullif(${unitCodesOf}, 0), greatest(1, ceil(b.quantity)))`;
 
 /** How many units a batch has, as the verifier counts them: unit codes issued, else its quantity. */
 async function unitsOf(db: Kysely<Database>, batchId: string): Promise<{ units: number; unitCodes: number }> {
@@ -387,7 +389,7 @@ export async function signalList(db: Kysely<Database>, scope: Scope, limit: numb
     )
     select r.path, r.scans, r.devices, r.areas, r.copies, r.last_at, r.top_area, r.kind,
       b.id as batch_id, b.lot, p.id as product_id, p.name_vi as product_name,
-      case when r.kind = 'batch' then coalesce(nullif(${unitCodesOf}, 0), greatest(1, ceil(b.quantity)))::int end as units,
+      case when r.kind = 'batch' then ${batchUnitsOf}::int end as units,
       k.id as case_id
     from recent r
     left join batches b on b.id = r.batch_id
@@ -396,7 +398,7 @@ export async function signalList(db: Kysely<Database>, scope: Scope, limit: numb
     left join cases k on k.code_path = r.path and k.status <> 'closed'
     where (r.copies > 0
       or (coalesce(r.kind, 'unit') = 'unit' and (r.devices >= ${CLONE_DEVICE_THRESHOLD} or r.areas >= ${CLONE_AREA_THRESHOLD}))
-      or (r.kind = 'batch' and r.scans > greatest(coalesce(nullif(${unitCodesOf}, 0), greatest(1, ceil(b.quantity))) * ${BATCH_SCANS_PER_UNIT}, ${BATCH_SCANS_MIN})))
+      or (r.kind = 'batch' and r.scans > greatest(${batchUnitsOf} * ${BATCH_SCANS_PER_UNIT}, ${BATCH_SCANS_MIN})))
       and ${scope.kind === 'all' ? sql<SqlBool>`true` : sql<SqlBool>`p.id is not null and ${productScopeSql(scope)}`}
     order by (k.id is null) desc, r.devices desc, r.areas desc, r.scans desc, r.path
     limit ${limit}`.execute(db);
