@@ -276,6 +276,20 @@ describe('BatchScanCounts', () => {
     expect(counts.get('/b', 301)).toBeUndefined();
   });
 
+  it("keeps a count that this process's own scans took to its cap since it was read", () => {
+    const counts = new BatchScanCounts(30);
+    counts.set('/b', 59, 61);
+    counts.add('/b');
+    vi.advanceTimersByTime(31);
+    // Still below the cap: forgotten after the time to live, as any count.
+    expect(counts.get('/b', 61)).toBeUndefined();
+    counts.set('/b', 60, 61);
+    counts.add('/b');
+    vi.advanceTimersByTime(60_000);
+    expect(counts.get('/b', 61)).toBe(61);
+    expect(counts.get('/b', 62)).toBeUndefined();
+  });
+
   it('never forgets when no other process writes scans (embedded database)', () => {
     const counts = new BatchScanCounts(Number.POSITIVE_INFINITY);
     counts.set('/b', 2, 61);

@@ -256,14 +256,15 @@ export class HotRegistry {
  * `ttlMs` to see other processes' scans. Two counts are not re-read:
  * - none, when no other process can write scans (`ttlMs` infinite: the embedded database belongs
  *   to this process, and every scan of it goes through here);
- * - one whose read reached the cap it was read with (`countBatchScans` stops there: the cap is
- *   one past the batch's limit): a batch code's scans only grow, so it is past the limit for good,
- *   for any question asked with that cap or a smaller one, and re-reading tens of thousands of
- *   scans of a copied label every minute would only say so again. A larger cap (more unit codes
+ * - one that reached the cap it was read with, by the read (`countBatchScans` stops there: the cap
+ *   is one past the batch's limit) or by this process's scans since: a batch code's scans only
+ *   grow, so it is past the limit for good, for any question asked with that cap or a smaller one,
+ *   and re-reading tens of thousands of scans of a copied label every minute would only say so
+ *   again. A larger cap (more unit codes
  *   issued for the batch since) asks again.
  */
 export class BatchScanCounts {
-  readonly #counts = new Lru<string, { at: number; count: number; cap: number; capped: boolean }>(50_000);
+  readonly #counts = new Lru<string, { at: number; count: number; cap: number }>(50_000);
 
   constructor(private readonly ttlMs: number = BATCH_COUNT_TTL_MS) {}
 
@@ -271,14 +272,15 @@ export class BatchScanCounts {
   get(path: string, cap: number): number | undefined {
     const hit = this.#counts.get(path);
     if (hit === undefined) return undefined;
-    if (hit.capped && cap <= hit.cap) return hit.count;
+    // At or past the cap it was read with (this process's scans counted since included): for good.
+    if (hit.count >= hit.cap && cap <= hit.cap) return hit.count;
     if (Date.now() - hit.at > this.ttlMs) return undefined;
     return hit.count;
   }
 
   /** The count read from the database with `cap` (plus this process's scans not written yet). */
   set(path: string, count: number, cap: number): void {
-    this.#counts.set(path, { at: Date.now(), count, cap, capped: count >= cap });
+    this.#counts.set(path, { at: Date.now(), count, cap });
   }
 
   /** One more verified scan of `path` was recorded. */
