@@ -98,6 +98,13 @@ async function main(): Promise<void> {
     );
     return { ok };
   });
+  // The bench turns the verification's fast lane off for one case (the route in Fastify alone) and
+  // asks how many answers it gave.
+  bare.post<{ Body: { enabled: boolean } }>('/lane', async (request) => {
+    const lane = app.verifyHot.lane!;
+    lane.enabled = request.body.enabled;
+    return { enabled: lane.enabled, served: lane.served };
+  });
   await bare.listen({ host: '127.0.0.1', port: 0 });
 
   const addr = (a: ReturnType<typeof app.server.address>) => (typeof a === 'object' && a ? a.port : 0);

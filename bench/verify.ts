@@ -40,6 +40,8 @@ export interface VerifyBenchRow {
   errors: number;
   /** Server CPU per request (node + PostgreSQL backends), in microseconds; null when unreadable. */
   cpuUsPerRequest: number | null;
+  /** Share of the answers given by the verification's fast lane (routes/verify/lane.ts). */
+  byLane: number;
   /** Against which floor the ratio is taken, and the ratios (throughput, and CPU per request). */
   ratio: { of: string; value: number; cpu: number | null } | null;
 }
@@ -56,6 +58,8 @@ interface Case {
   method: 'GET' | 'POST';
   bodies?: string[];
   rate?: number;
+  /** The verification's fast lane (on unless false). */
+  lane?: false;
 }
 
 const TICK_US = 1_000_000 / 100; // USER_HZ is 100 on Linux
@@ -144,6 +148,13 @@ async function benchOne(
         method: 'POST',
         bodies: [body(info.batchCode)],
       },
+      {
+        name: 'verify warm, fast lane off (the route in Fastify)',
+        url: verifyUrl,
+        method: 'POST',
+        bodies: [body(info.batchCode)],
+        lane: false,
+      },
       { name: 'verify cold (distinct unit codes)', url: verifyUrl, method: 'POST', bodies: units },
       { name: 'verify forged', url: verifyUrl, method: 'POST', bodies: [body(info.forgedCode)] },
       {
@@ -155,15 +166,26 @@ async function benchOne(
       },
       { name: 'verify cold at 1,000 req/s', url: verifyUrl, method: 'POST', bodies: units, rate: 1000 },
     ];
+    const lane = async (enabled: boolean): Promise<number> => {
+      const res = await fetch(`${info.bareUrl}/lane`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ enabled }),
+      });
+      return ((await res.json()) as { served: number }).served;
+    };
     const rows: VerifyBenchRow[] = [];
     for (const c of cases) {
+      await lane(c.lane !== false);
       await load(c, Math.min(2, opts.seconds), opts.connections); // warm-up, discarded
+      const laneBefore = await lane(c.lane !== false);
       const cpu0 = cpuOf(info.pid);
       const pg0 = engine === 'postgres' ? postgresCpu() : 0;
       const r = await load(c, opts.seconds, c.rate ? 20 : opts.connections);
       const cpu1 = cpuOf(info.pid);
       const pg1 = engine === 'postgres' ? postgresCpu() : 0;
       const served = r.requests.total;
+      const byLane = (await lane(true)) - laneBefore;
       const cpuUs =
         cpu0 !== null && cpu1 !== null && served > 0
           ? Math.round((cpu1 - cpu0 + (pg1 - pg0)) / served)
@@ -176,10 +198,11 @@ async function benchOne(
         non2xx: r.non2xx,
         errors: r.errors + r.timeouts,
         cpuUsPerRequest: cpuUs,
+        byLane: served > 0 ? byLane / served : 0,
         ratio: null,
       });
       opts.log(
-        `  ${c.name}: ${Math.round(r.requests.average)} req/s, p99 ${r.latency.p99} ms, ${cpuUs ?? '?'} µs CPU/req`,
+        `  ${c.name}: ${Math.round(r.requests.average)} req/s, p99 ${r.latency.p99} ms, ${cpuUs ?? '?'} µs CPU/req, ${Math.round((100 * byLane) / Math.max(1, served))} % by the fast lane`,
       );
     }
     const row = (name: string) => rows.find((r) => r.name.startsWith(name))!;
@@ -198,6 +221,7 @@ async function benchOne(
     ratio(row('raw ES256'), 'bare Fastify');
     ratio(row('bare answer'), 'bare Fastify');
     ratio(row('verify warm ('), 'bare Fastify');
+    ratio(row('verify warm, fast lane off'), 'bare Fastify');
     ratio(row('verify cold ('), 'raw ES256 verify');
     ratio(row('verify forged'), 'bare Fastify');
     return { kind: info.kind, pinned: opts.pin, rows };
@@ -243,13 +267,13 @@ export function formatVerifyBench(runs: VerifyBenchRun[]): string {
             : 'server and autocannon share the machine'
         })`,
         '',
-        '| case | req/s | p50 ms | p99 ms | non-2xx | server CPU µs/req | ratio (req/s) | ratio (CPU/req) |',
-        '| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |',
+        '| case | req/s | p50 ms | p99 ms | non-2xx | server CPU µs/req | by the fast lane | ratio (req/s) | ratio (CPU/req) |',
+        '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
         ...result.rows.map(
           (r) =>
             `| ${r.name} | ${r.requestsPerSecond.toLocaleString('en')} | ${r.p50Ms} | ${r.p99Ms} | ${r.non2xx + r.errors} | ${
               r.cpuUsPerRequest ?? '?'
-            } | ${r.ratio ? `${r.ratio.value}× ${r.ratio.of}` : '—'} | ${r.ratio?.cpu ? `${r.ratio.cpu}×` : '—'} |`,
+            } | ${r.byLane > 0 ? `${Math.round(r.byLane * 100)} %` : '—'} | ${r.ratio ? `${r.ratio.value}× ${r.ratio.of}` : '—'} | ${r.ratio?.cpu ? `${r.ratio.cpu}×` : '—'} |`,
         ),
         '',
         'Targets (issue 9): warm ≥ 0.5× bare Fastify, cold ≥ 0.6× the raw ES256 route, p99 ≤ 25 ms at 1,000 req/s.',

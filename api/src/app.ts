@@ -13,6 +13,7 @@ import { openapiPlugin } from './plugins/openapi.ts';
 import { idempotencyPlugin, type IdempotencyOptions } from './plugins/idempotency.ts';
 import { enumerationPlugin, type EnumerationPluginOptions } from './plugins/enumeration.ts';
 import rateLimit from '@fastify/rate-limit';
+import { rateLimitStores } from './security/rate-limit-stores.ts';
 import health from './routes/health/index.ts';
 import auth from './routes/auth/index.ts';
 import reports from './routes/reports/index.ts';
@@ -107,7 +108,10 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
   await app.register(secretsPlugin, { config });
   await app.register(dbPlugin, { config, ...(opts.db ? { handle: opts.db } : {}) });
   await app.register(verifyHotPlugin, { config });
-  await app.register(rateLimit, { global: false });
+  // The plugin's own in-memory stores, each route's findable (the verification's fast lane counts in it).
+  const limiters = rateLimitStores();
+  app.decorate('rateLimiters', limiters);
+  await app.register(rateLimit, { global: false, store: limiters.Store });
   await app.register(authPlugin, { config });
   await app.register(openapiPlugin, { config });
   await app.register(idempotencyPlugin, opts.idempotency ?? {});

@@ -50,6 +50,12 @@ export interface Config {
    * Default: one fewer than the cores, at most 4.
    */
   verifyWorkers: number;
+  /**
+   * Whether repeated scans answered from kept answers skip Fastify's request path
+   * (routes/verify/lane.ts). On unless VERIFY_LANE=false: the switch is for measuring and for
+   * ruling the lane out when something looks wrong.
+   */
+  verifyLane: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -133,6 +139,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     labelJobsDir: resolve(env.LABEL_JOBS_DIR || join(tmpdir(), 'ocop-label-jobs')),
     labelJobFileDays: int('LABEL_JOB_FILE_DAYS', env.LABEL_JOB_FILE_DAYS, 7, 1, 3650),
     verifyWorkers: int('VERIFY_WORKERS', env.VERIFY_WORKERS, defaultVerifyWorkers(), 0, 64),
+    verifyLane: bool('VERIFY_LANE', env.VERIFY_LANE, true),
   };
   // The client waits a little longer than the server, so a slow query is cancelled by the server
   // (57014, a clean 503) and only a silent link trips the client-side limit.
@@ -178,6 +185,7 @@ export function testConfig(overrides: Partial<Config> = {}): Readonly<Config> {
     labelJobsDir: join(tmpdir(), 'ocop-label-jobs-test'),
     labelJobFileDays: 7,
     verifyWorkers: 1,
+    verifyLane: true,
     ...overrides,
   });
 }

@@ -9,6 +9,8 @@ import { addRouteHook } from './route-hooks.ts';
 declare module 'fastify' {
   interface FastifyInstance {
     enumerationWatch: EnumerationWatch;
+    /** Counts the verdict of a verification answered to `ip` (request.ip); misses only are kept. */
+    noteVerifyVerdict(ip: string, verdict: string): void;
   }
 }
 
@@ -65,6 +67,10 @@ export const enumerationPlugin = fp(
       onFlushError: (err) => app.log.error({ err }, 'enumeration alert not recorded'),
     });
     app.decorate('enumerationWatch', watch);
+    const noteVerdict = (ip: string, verdict: string): void => {
+      if (MISS_VERDICTS.has(verdict)) watch.noteVerifyOutcome(keyOf(ip), verdict);
+    };
+    app.decorate('noteVerifyVerdict', noteVerdict);
 
     function noteOutcome(
       request: FastifyRequest,
@@ -74,8 +80,7 @@ export const enumerationPlugin = fp(
     ): void {
       if (reply.statusCode === 200 && request.method === 'POST') {
         const verdict = verdictOf(payload);
-        if (verdict !== null && MISS_VERDICTS.has(verdict))
-          watch.noteVerifyOutcome(keyOf(request.ip), verdict);
+        if (verdict !== null) noteVerdict(request.ip, verdict);
       }
       done(null, payload);
     }

@@ -292,6 +292,8 @@ export interface KeyStore {
   all(opts?: { refresh?: boolean }): Promise<KeyRecord[]>;
   /** Re-reads the keys now if the last read is older than a few seconds (unknown `k` in a scan). */
   refreshSoon(): Promise<KeyRecord[]>;
+  /** What `all()` answers now without reading (the same list), or null when it would read. */
+  fresh(): KeyRecord[] | null;
   rotate(actorId: string | null): Promise<{ active: KeyRecord; retired: KeyRecord | null }>;
   revoke(
     kid: string,
@@ -345,6 +347,9 @@ export const keysPlugin = fp(
           if (cached) return cached.keys;
           throw err;
         }
+      },
+      fresh() {
+        return cached && Date.now() - cached.at < KEYS_CACHE_MS ? cached.keys : null;
       },
       async refreshSoon() {
         if (cached && Date.now() - cached.at < REFRESH_MIN_INTERVAL_MS) return cached.keys;

@@ -236,7 +236,7 @@ function cutSmallBody(request: FastifyRequest, reply: FastifyReply): void {
 }
 
 /** A string PostgreSQL can store: no NUL, no lone surrogate ({@link findUnstorableString}). */
-function storableString(s: string): boolean {
+export function storableString(s: string): boolean {
   return !s.includes('\u0000') && (s as unknown as { isWellFormed(): boolean }).isWellFormed();
 }
 

@@ -1,3 +1,4 @@
+import type { VerifyLane } from './lane.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
@@ -468,6 +469,8 @@ export interface VerifyHotState {
   batchCounts: BatchScanCounts;
   scans: ScanLog;
   verifySignature: ReturnType<typeof es256Verifier>;
+  /** The fast lane of the verification route (lane.ts), once the route is registered. */
+  lane?: VerifyLane;
 }
 
 declare module 'fastify' {

@@ -35,6 +35,7 @@ import {
 } from './queries.ts';
 import { Lru } from './hot.ts';
 import { VerifyBody, VerifyResponse } from './schemas.ts';
+import { VERIFY_PATH, VerifyLane, type LaneAnswer } from './lane.ts';
 
 /** How often the list of origins codes were printed for is re-read. */
 const ORIGINS_TTL_MS = 10 * 60_000;
@@ -48,25 +49,44 @@ type VerifyAnswer = Static<typeof VerifyResponse>;
 const SCANS_MARK = 8_765_432_101_234_567;
 const TIME_MARK = '@checkedAt@';
 
-/** A serialized answer with two holes: the scan count (between pieces), then the time of the check. */
+/**
+ * A serialized answer with two holes: the scan count (between pieces), then the time of the check.
+ * Kept as UTF-8 bytes: an answer names Vietnamese places and products, and encoding its 3–4 KB on
+ * every scan cost more than everything else the kept answer saves.
+ */
 interface AnswerTemplate {
   verdict: VerifyAnswer['verdict'];
-  pieces: string[];
-  tail: string;
+  pieces: Buffer[];
+  /** `"` + the time + this: the time is ASCII, written in between. */
+  tail: Buffer;
+  /** The fixed bytes of an answer: the pieces, the tail and the two quotes around the time. */
+  fixed: number;
 }
 
 /** The template of an answer; `counted`: it must show the scan count (the mark) at least once. */
 function templateOf(answer: VerifyAnswer, counted: boolean): AnswerTemplate | null {
   const [head, tail, ...rest] = JSON.stringify({ ...answer, checkedAt: TIME_MARK }).split(`"${TIME_MARK}"`);
   if (head === undefined || tail === undefined || rest.length > 0) return null;
-  const pieces = head.split(String(SCANS_MARK));
-  return (counted ? pieces.length < 2 : pieces.length !== 1)
-    ? null
-    : { verdict: answer.verdict, pieces, tail };
+  const texts = head.split(String(SCANS_MARK));
+  if (counted ? texts.length < 2 : texts.length !== 1) return null;
+  const pieces = texts.map((t) => Buffer.from(t, 'utf8'));
+  const tailBytes = Buffer.from(tail, 'utf8');
+  const fixed = pieces.reduce((n, p) => n + p.length, 0) + tailBytes.length + 2;
+  return { verdict: answer.verdict, pieces, tail: tailBytes, fixed };
 }
 
-function render(t: AnswerTemplate, scans: number, checkedAt: string): string {
-  return `${t.pieces.join(String(scans))}"${checkedAt}"${t.tail}`;
+/** The answer of a template for this scan: its count and the time of the check (both ASCII). */
+function render(t: AnswerTemplate, scans: number, checkedAt: string): Buffer {
+  const count = String(scans);
+  const out = Buffer.allocUnsafe(t.fixed + count.length * (t.pieces.length - 1) + checkedAt.length);
+  let at = 0;
+  for (let i = 0; i < t.pieces.length; i++) {
+    if (i > 0) at += out.write(count, at, 'latin1');
+    at += t.pieces[i]!.copy(out, at);
+  }
+  at += out.write(`"${checkedAt}"`, at, 'latin1');
+  t.tail.copy(out, at);
+  return out;
 }
 
 /** The answer with the copy check's scan count replaced by the mark. */
@@ -129,7 +149,7 @@ interface KeptForgery extends Inputs {
  * nothing unlisted can leak, and the route's schema documents its shape; its serializer weighed
  * every nullable branch with Ajv at run time, which cost more than the verification itself.
  */
-function sendSerialized(reply: FastifyReply, body: string): FastifyReply {
+function sendSerialized(reply: FastifyReply, body: string | Buffer): FastifyReply {
   return reply.type('application/json; charset=utf-8').send(body);
 }
 
@@ -233,8 +253,97 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
     return origins.list;
   }
 
+  /** What is stored of this scan (no IP address; DESIGN, privacy). */
+  function scanOf(body: VerifyBody, userAgent: string | undefined, now: Date) {
+    const { deviceId, area, location } = body;
+    return {
+      deviceHash: deviceId === undefined ? null : hashDevice(deviceId),
+      area: area?.trim() || null,
+      location: location ? { lat: location.lat, lng: location.lng } : null,
+      uaClass: uaClass(userAgent),
+      scannedAt: now,
+    };
+  }
+
+  /**
+   * The answer kept for this scan — a batch code scanned again, with this scan's count, or the same
+   * forgery again — rendered, with the scan recorded; null when the answer must be computed. Both
+   * the handler and the fast lane (lane.ts) answer from here, so what is kept, and for how long, is
+   * decided in one place.
+   */
+  function keptAnswer(
+    body: VerifyBody,
+    userAgent: string | undefined,
+    keyRecords: readonly KeyRecord[],
+    list: readonly string[],
+    now: Date,
+  ): LaneAnswer | null {
+    const text = body.code;
+    const day = todayInVietnam(now);
+    const kept = answers.get(text);
+    if (
+      kept !== undefined &&
+      sameBasis(kept, { generation: hot.registry.generation, keys: keyRecords, origins: list, day }) &&
+      hot.registry.watch.live
+    ) {
+      const count = hot.batchCounts.get(kept.path, kept.limit + 1);
+      const scans = count === undefined ? 0 : count + 1;
+      const template = scans === 0 ? undefined : scans <= kept.limit ? kept.within : kept.over;
+      if (template !== undefined) {
+        hot.scans.add({
+          path: kept.path,
+          verdict: template.verdict,
+          signed: true,
+          ...scanOf(body, userAgent, now),
+        });
+        hot.batchCounts.add(kept.path);
+        return { body: render(template, scans, now.toISOString()), verdict: template.verdict };
+      }
+    }
+    // The same forgery again (a counterfeit label): its answer with this scan's time.
+    const forgery = forgeries.get(text);
+    if (forgery !== undefined && sameInputs(forgery, { keys: keyRecords, origins: list, day })) {
+      hot.scans.add({
+        path: forgery.path,
+        verdict: 'forged',
+        signed: false,
+        ...scanOf(body, userAgent, now),
+      });
+      return { body: render(forgery.answer, 0, now.toISOString()), verdict: 'forged' };
+    }
+    return null;
+  }
+
+  // Requests the handler answered from a kept answer: the lane learns the route's headers from them.
+  const keptServed = new WeakSet<object>();
+  const lane = new VerifyLane({
+    answer: (body, userAgent, now) => {
+      const keys = app.keys.fresh();
+      const list = Date.now() - origins.at > ORIGINS_TTL_MS ? null : origins.list;
+      return keys === null || list === null ? null : keptAnswer(body, userAgent, keys, list, now);
+    },
+    limiter: () => app.rateLimiters.route('POST', VERIFY_PATH),
+    noteVerdict: (ip, verdict) => app.noteVerifyVerdict(ip, verdict),
+    trustProxy: opts.config.trustedProxies.length > 0 ? opts.config.trustedProxies : false,
+    log: app.log,
+  });
+  hot.lane = lane;
+  app.addHook('onResponse', (request, reply, done) => {
+    if (reply.statusCode === 200 && keptServed.has(request)) lane.learn(reply.raw.getHeaders());
+    done();
+  });
+  if (opts.config.verifyLane)
+    app.addHook('onReady', (done) => {
+      lane.install(app.server);
+      done();
+    });
+  app.addHook('preClose', (done) => {
+    lane.close();
+    done();
+  });
+
   app.post(
-    '/api/v1/verify',
+    VERIFY_PATH,
     {
       config: { access: 'public' },
       schema: {
@@ -250,45 +359,20 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
     },
     async (request, reply) => {
       const now = new Date();
-      const { code: text, deviceId, area: rawArea, location } = request.body;
-      const deviceHash = deviceId === undefined ? null : hashDevice(deviceId);
-      const area = rawArea?.trim() || null;
       const list = await acceptedOrigins();
-      const generation = hot.registry.generation;
-      const day = todayInVietnam(now);
-      const scan = {
-        deviceHash,
-        area,
-        location: location ? { lat: location.lat, lng: location.lng } : null,
-        uaClass: uaClass(request.headers['user-agent']),
-        scannedAt: now,
-      };
-
       // Keys are cached; a `k` nobody has may be a key another process just made: re-read once.
       let keyRecords = await app.keys.all();
+      const kept = keptAnswer(request.body, request.headers['user-agent'], keyRecords, list, now);
+      if (kept !== null) {
+        keptServed.add(request);
+        return sendSerialized(reply, kept.body);
+      }
 
-      // A batch code scanned again: the answer kept from an earlier scan, with this scan's count.
-      const kept = answers.get(text);
-      if (
-        kept !== undefined &&
-        sameBasis(kept, { generation, keys: keyRecords, origins: list, day }) &&
-        hot.registry.watch.live
-      ) {
-        const count = hot.batchCounts.get(kept.path, kept.limit + 1);
-        const scans = count === undefined ? 0 : count + 1;
-        const template = scans === 0 ? undefined : scans <= kept.limit ? kept.within : kept.over;
-        if (template !== undefined) {
-          hot.scans.add({ path: kept.path, verdict: template.verdict, signed: true, ...scan });
-          hot.batchCounts.add(kept.path);
-          return sendSerialized(reply, render(template, scans, now.toISOString()));
-        }
-      }
-      // The same forgery again (a counterfeit label): its answer with this scan's time.
-      const forgery = forgeries.get(text);
-      if (forgery !== undefined && sameInputs(forgery, { keys: keyRecords, origins: list, day })) {
-        hot.scans.add({ path: forgery.path, verdict: 'forged', signed: false, ...scan });
-        return sendSerialized(reply, render(forgery.answer, 0, now.toISOString()));
-      }
+      const generation = hot.registry.generation;
+      const day = todayInVietnam(now);
+      const text = request.body.code;
+      const scan = scanOf(request.body, request.headers['user-agent'], now);
+      const { deviceHash, area } = scan;
       const pre = parseCode(text, list);
       if (pre.ok && !keyRecords.some((k) => k.keyRef === pre.code.keyRef)) {
         keyRecords = await app.keys.refreshSoon().catch(() => keyRecords);
@@ -388,7 +472,10 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
           marked = answerOf(over, rec, hist, now);
         }
         const template = templateOf(marked, true);
-        if (template !== null && render(template, hist.totalScans, answer.checkedAt) === body) {
+        if (
+          template !== null &&
+          render(template, hist.totalScans, answer.checkedAt).equals(Buffer.from(body, 'utf8'))
+        ) {
           const basis: Basis = { generation, keys: keyRecords, origins: list, day };
           const same = answers.get(text);
           const entry: KeptAnswers =
@@ -405,7 +492,7 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
         result.checks.some((c) => c.id === 'signature' && !c.ok)
       ) {
         const template = templateOf(answer, false);
-        if (template !== null && render(template, 0, answer.checkedAt) === body) {
+        if (template !== null && render(template, 0, answer.checkedAt).equals(Buffer.from(body, 'utf8'))) {
           forgeries.set(text, {
             keys: keyRecords,
             origins: list,

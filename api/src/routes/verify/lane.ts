@@ -1,0 +1,262 @@
+import type { IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http';
+import type { FastifyBaseLogger } from 'fastify';
+import proxyAddr from '@fastify/proxy-addr';
+import { normalizeIP } from '@fastify/rate-limit';
+import { storableString } from '../../plugins/security.ts';
+import type { RouteLimiter } from '../../security/rate-limit-stores.ts';
+import type { VerifyBody } from './schemas.ts';
+
+export const VERIFY_PATH = '/api/v1/verify';
+
+/** A kept answer, rendered for this scan (the scan is recorded when it is given). */
+export interface LaneAnswer {
+  body: Buffer;
+  verdict: string;
+}
+
+export interface LaneOptions {
+  /** The route's kept answer for this body, or null when the route must compute it. */
+  answer(body: VerifyBody, userAgent: string | undefined, now: Date): LaneAnswer | null;
+  /** The route's rate limiter (null: the lane stands aside). */
+  limiter(): RouteLimiter | null;
+  /** Counts a verdict for the enumeration watch, as the route's onSend hook does. */
+  noteVerdict(ip: string, verdict: string): void;
+  /** Fastify's `trustProxy` (false or the trusted proxies). */
+  trustProxy: false | readonly string[];
+  log: FastifyBaseLogger;
+}
+
+/** What the lane needs of a request's headers. */
+interface Taken {
+  length: number;
+  userAgent: string | undefined;
+}
+
+/** The longest body the lane reads: a code of 4,096 characters, a device id and an area, in JSON. */
+const MAX_BODY = 8 * 1024;
+const JSON_TYPES = new Set(['application/json', 'application/json; charset=utf-8']);
+const BODY_KEYS = new Set(['code', 'deviceId', 'area']);
+/** Headers that belong to one answer, never to the route's learned set. */
+const PER_ANSWER = new Set([
+  'content-length',
+  'date',
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'x-ratelimit-limit',
+  'x-ratelimit-remaining',
+  'x-ratelimit-reset',
+  'retry-after',
+]);
+/** Levels at which Fastify logs every request it answers (the lane logs the ones it answers). */
+const INFO_OR_LOWER = new Set(['info', 'debug', 'trace']);
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/** A string of the schema's lengths in code points, which for a string without surrogates is its length. */
+function fits(v: unknown, min: number, max: number): v is string {
+  return (
+    typeof v === 'string' && v.length >= min && v.length <= max && !SURROGATE.test(v) && storableString(v)
+  );
+}
+
+/** The body as the route's schema accepts it, or null for anything the route must judge itself. */
+export function laneBody(text: string): VerifyBody | null {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return null;
+  const b = body as Record<string, unknown>;
+  for (const key of Object.keys(b)) if (!BODY_KEYS.has(key)) return null;
+  if (!fits(b.code, 0, 4096)) return null;
+  if (b.deviceId !== undefined && !fits(b.deviceId, 8, 128)) return null;
+  if (b.area !== undefined && !fits(b.area, 1, 100)) return null;
+  return b as VerifyBody;
+}
+
+/**
+ * The fast lane of `POST /api/v1/verify` (issue 9). A batch code scanned again, or the same
+ * forgery, is answered by the route from what it kept (routes/verify/index.ts): no database, no
+ * signature check. What is left of such a scan is Fastify's request path — routing, the request
+ * and reply objects, hooks, the content-type parser, the schema — which on two cores cost about
+ * twice the answer itself. The lane answers those scans from Node's own `request` event instead,
+ * and hands every other request to Fastify untouched:
+ *
+ * - it takes only `POST /api/v1/verify` with a JSON body of known, small length, no content
+ *   coding, no Authorization, once the route has answered a kept scan itself (whose headers it
+ *   learned: the security headers and content type are those the route sent, byte for byte);
+ * - the body must be in by the end of the event-loop turn that brought the headers (a small JSON
+ *   body comes with them); otherwise, and for any body that is not plainly what the schema
+ *   accepts, the bytes read are put back into the request and Fastify reads it as if the lane
+ *   were not there, with its own deadlines, limits and errors;
+ * - the answer comes from the same function the route's handler calls, so the scan is recorded,
+ *   counted and kept current in one place; a client is counted in the route's own rate-limit
+ *   window (a client over its limit is handed to Fastify, which answers 429), and its verdict in
+ *   the enumeration watch;
+ * - from shutdown on, everything goes to Fastify (which closes connections and answers 503).
+ *
+ * Requests made with `inject` never reach it: they do not go through the server.
+ */
+export class VerifyLane {
+  /** Answers given by the lane, and requests it read and handed over (for tests and the bench). */
+  served = 0;
+  handedOver = 0;
+  /** Off: every request goes to Fastify (the bench measures the route with and without the lane). */
+  enabled = true;
+  #headers: string[] | null = null;
+  #closed = false;
+  readonly #trust: ((addr: string, i: number) => boolean) | null;
+
+  constructor(private readonly opts: LaneOptions) {
+    this.#trust = opts.trustProxy === false ? null : proxyAddr.compile([...opts.trustProxy]);
+  }
+
+  /**
+   * The headers the route sent with a kept answer (its security headers and content type), less
+   * those of the one answer; the lane serves nothing until it has them.
+   */
+  learn(headers: OutgoingHttpHeaders): void {
+    const flat: string[] = [];
+    for (const [name, value] of Object.entries(headers)) {
+      if (PER_ANSWER.has(name) || value === undefined) continue;
+      for (const v of [value].flat()) flat.push(name, String(v));
+    }
+    const same = this.#headers !== null && flat.join('\n') === this.#headers.join('\n');
+    if (!same) this.#headers = flat;
+  }
+
+  get ready(): boolean {
+    return this.enabled && this.#headers !== null && !this.#closed;
+  }
+
+  close(): void {
+    this.#closed = true;
+  }
+
+  /** Puts the lane in front of the server's request listener (Fastify's). */
+  install(server: Server): void {
+    const listeners = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+    if (listeners.length !== 1) {
+      this.opts.log.warn({ listeners: listeners.length }, 'verification fast lane not installed');
+      return;
+    }
+    const next = listeners[0]!;
+    server.removeListener('request', next);
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      const taken = this.#takes(req);
+      if (taken !== null) this.#read(req, res, taken, next);
+      else next.call(server, req, res);
+    });
+  }
+
+  /** Whether the lane may read this request, and what it needs of its headers. */
+  #takes(req: IncomingMessage): Taken | null {
+    if (req.method !== 'POST' || req.url !== VERIFY_PATH || !this.ready) return null;
+    const h = req.headers;
+    const type = h['content-type'];
+    const length = Number(h['content-length']);
+    return type !== undefined &&
+      JSON_TYPES.has(type.toLowerCase()) &&
+      length >= 2 &&
+      length <= MAX_BODY &&
+      h['transfer-encoding'] === undefined &&
+      h['content-encoding'] === undefined &&
+      h.authorization === undefined
+      ? { length, userAgent: h['user-agent'] }
+      : null;
+  }
+
+  #read(
+    req: IncomingMessage,
+    res: ServerResponse,
+    { length, userAgent }: Taken,
+    next: (req: IncomingMessage, res: ServerResponse) => void,
+  ): void {
+    const chunks: Buffer[] = [];
+    let got = 0;
+    let settled = false;
+    const handOver = (): void => {
+      if (settled) return;
+      settled = true;
+      clearImmediate(late);
+      req.removeListener('data', onData);
+      req.pause();
+      // Before 'end' (this runs in a 'data' callback or before the body is in): Fastify's parser
+      // resumes the request and reads these bytes first.
+      if (got > 0) req.unshift(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+      this.handedOver++;
+      next(req, res);
+    };
+    const onData = (chunk: Buffer): void => {
+      chunks.push(chunk);
+      got += chunk.length;
+      if (got < length) return;
+      if (
+        got > length ||
+        !this.#answer(req, res, userAgent, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks))
+      ) {
+        handOver();
+        return;
+      }
+      settled = true;
+      clearImmediate(late);
+      req.removeListener('data', onData);
+      this.served++;
+    };
+    // The body did not come with the headers: Fastify reads it, under its own deadlines.
+    const late = setImmediate(handOver);
+    req.on('data', onData);
+  }
+
+  /** Answers the request from a kept answer; false (nothing sent, nothing counted) otherwise. */
+  #answer(req: IncomingMessage, res: ServerResponse, userAgent: string | undefined, raw: Buffer): boolean {
+    const headers = this.#headers;
+    const limiter = this.opts.limiter();
+    if (headers === null || this.#closed || limiter === null) return false;
+    const body = laneBody(raw.toString('utf8'));
+    if (body === null) return false;
+    const ip = this.#ip(req);
+    if (ip === undefined) return false;
+    // What the rate-limit plugin keys a client by (an IPv4 address is itself).
+    const key = ip.includes(':') ? normalizeIP(ip) : ip;
+    // Past the limit, Fastify answers (429, counted there): the lane counts only what it answers.
+    if (limiter.peek(key).current >= limiter.max) return false;
+    const started = performance.now();
+    const answer = this.opts.answer(body, userAgent, new Date());
+    if (answer === null) return false;
+    const { current, ttl } = limiter.hit(key);
+    this.opts.noteVerdict(ip, answer.verdict);
+    const bytes = answer.body;
+    res.writeHead(200, [
+      ...headers,
+      'x-ratelimit-limit',
+      String(limiter.max),
+      'x-ratelimit-remaining',
+      String(Math.max(0, limiter.max - current)),
+      'x-ratelimit-reset',
+      String(Math.ceil(ttl / 1000)),
+      'content-length',
+      String(bytes.length),
+    ]);
+    res.end(bytes);
+    if (INFO_OR_LOWER.has(this.opts.log.level)) {
+      this.opts.log.info(
+        {
+          req: { method: 'POST', url: VERIFY_PATH, remoteAddress: ip },
+          res: { statusCode: 200 },
+          responseTime: performance.now() - started,
+          lane: true,
+        },
+        'request completed',
+      );
+    }
+    return true;
+  }
+
+  /** The client's address as Fastify's `request.ip` gives it (X-Forwarded-For from trusted proxies only). */
+  #ip(req: IncomingMessage): string | undefined {
+    return this.#trust === null ? req.socket.remoteAddress : proxyAddr(req, this.#trust);
+  }
+}
