@@ -300,6 +300,16 @@ describe('verification fast lane', () => {
     expect((await post(s.port, json(s.batchCode))).status).toBe(200);
     expect(s.lane.served).toBe(1);
   });
+
+  it("is closed by the app's close (its preClose hook)", async () => {
+    const s = await serve();
+    for (let i = 0; i < 3; i++) await post(s.port, json(s.batchCode));
+    expect(s.lane.ready).toBe(true);
+    open = open.filter((o) => o.app !== s.app);
+    await s.app.close();
+    await s.db.drop();
+    expect(s.lane.ready).toBe(false);
+  });
 });
 
 describe('laneBody', () => {
