@@ -1,4 +1,4 @@
-import { request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
@@ -9,7 +9,7 @@ import type { Limits } from '../../plugins/security.ts';
 import { createUser } from '../../../../test/helpers/app.ts';
 import { createTestDb, type TestDb } from '../../../../test/helpers/db.ts';
 import { makeCertifiedBatch, recallBatch } from '../../../../test/helpers/code-factories.ts';
-import { laneBody } from './lane.ts';
+import { laneBody, VerifyLane, type LaneOptions } from './lane.ts';
 
 /**
  * The verification's fast lane (lane.ts): a batch code scanned again, or the same forgery, is
@@ -309,6 +309,87 @@ describe('verification fast lane', () => {
     await s.app.close();
     await s.db.drop();
     expect(s.lane.ready).toBe(false);
+  });
+});
+
+describe('VerifyLane in front of a plain listener', () => {
+  const silent = {
+    level: 'silent',
+    fatal: () => {},
+    error: () => {},
+    warn: () => {},
+    info: () => {},
+    debug: () => {},
+    trace: () => {},
+    silent: () => {},
+    child: () => silent,
+  } as unknown as LaneOptions['log'];
+
+  /** A server whose own listener echoes the body it reads (with 299), the lane in front of it. */
+  async function echoing(answer: LaneOptions['answer']) {
+    const server = createServer((req, res) => {
+      const got: Buffer[] = [];
+      req.on('data', (c: Buffer) => got.push(c));
+      req.on('end', () => {
+        res.writeHead(299, { 'content-type': 'text/plain' });
+        res.end(Buffer.concat(got));
+      });
+    });
+    let count = 0;
+    const lane = new VerifyLane({
+      answer,
+      limiter: () => ({
+        max: 100,
+        timeWindow: 60_000,
+        hit: () => ({ current: ++count, ttl: 60_000 }),
+        peek: () => ({ current: count, ttl: 60_000 }),
+      }),
+      noteVerdict: () => {},
+      trustProxy: false,
+      log: silent,
+    });
+    lane.install(server);
+    lane.learn({ 'content-type': 'application/json; charset=utf-8', 'x-frame-options': 'DENY' });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return { server, lane, port: (server.address() as AddressInfo).port };
+  }
+
+  it('answers with the learned headers, or puts the bytes back for the listener', async () => {
+    const { server, lane, port } = await echoing((body) =>
+      body.code === 'kept' ? { body: Buffer.from('{"verdict":"genuine"}'), verdict: 'genuine' } : null,
+    );
+    try {
+      const kept = await post(port, json('kept'));
+      expect([kept.status, kept.body, kept.headers['x-frame-options']]).toEqual([
+        200,
+        '{"verdict":"genuine"}',
+        'DENY',
+      ]);
+      expect(kept.headers['x-ratelimit-remaining']).toBe('99');
+      const other = json('not kept', { deviceId: 'device-0001' });
+      expect(await post(port, other)).toMatchObject({ status: 299, body: other });
+      const split = json('kept');
+      expect(await post(port, [split.slice(0, 5), split.slice(5)], {}, 30)).toMatchObject({
+        status: 299,
+        body: split,
+      });
+      expect([lane.served, lane.handedOver]).toEqual([1, 2]);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('hands the request over when the lane itself fails', async () => {
+    const { server, lane, port } = await echoing(() => {
+      throw new Error('a fault of the lane');
+    });
+    try {
+      const body = json('kept');
+      expect(await post(port, body)).toMatchObject({ status: 299, body });
+      expect([lane.served, lane.handedOver]).toEqual([0, 1]);
+    } finally {
+      server.close();
+    }
   });
 });
 

@@ -186,6 +186,16 @@ export class VerifyLane {
       // Before 'end' (this runs in a 'data' callback or before the body is in): Fastify's parser
       // resumes the request and reads these bytes first.
       if (got > 0) req.unshift(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+      // As if it had never been read: paused by the lane, the request flows again for the next
+      // reader that listens for 'data' (Fastify's parser resumes it itself).
+      const wake = (event: string | symbol): void => {
+        if (event !== 'data') return;
+        req.removeListener('newListener', wake);
+        process.nextTick(() => {
+          if (!req.readableFlowing) req.resume();
+        });
+      };
+      req.on('newListener', wake);
       this.handedOver++;
       next(req, res);
     };
@@ -193,10 +203,17 @@ export class VerifyLane {
       chunks.push(chunk);
       got += chunk.length;
       if (got < length) return;
-      if (
-        got > length ||
-        !this.#answer(req, res, userAgent, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks))
-      ) {
+      let answered: boolean;
+      try {
+        answered =
+          got === length &&
+          this.#answer(req, res, userAgent, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+      } catch (err) {
+        // A fault of the lane is never the client's: the route answers instead, if it still can.
+        this.opts.log.error({ err }, 'verification fast lane failed; the route answers');
+        answered = res.headersSent;
+      }
+      if (!answered) {
         handOver();
         return;
       }
