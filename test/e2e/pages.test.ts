@@ -280,6 +280,11 @@ describe.skipIf(skip)('the site around it', () => {
     await page.goto(`${app.origin}/bao-cao`);
     for (const h of await heights('label.radio')) expect(h, 'report reason').toBeGreaterThanOrEqual(44);
     for (const h of await heights('.site-footer a')) expect(h, 'footer link').toBeGreaterThanOrEqual(44);
+    // The producer's phone number on a verification page is a link to call.
+    await page.goto(codes.genuine);
+    const phones = await heights("dl.facts a[href^='tel:']");
+    expect(phones.length, 'a demo producer has a phone').toBeGreaterThan(0);
+    for (const h of phones) expect(h, 'phone link').toBeGreaterThanOrEqual(44);
     await page.goto(`${app.origin}/san-pham`);
     // The product's name link covers its whole card.
     await page.locator('.product-card').first().scrollIntoViewIfNeeded();
