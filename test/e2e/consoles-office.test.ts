@@ -129,13 +129,15 @@ describe('the office console', () => {
     expect(await title.getAttribute('data-case-status')).toBe('open');
     expect(await page.locator('section.panel:has(#case-title)').innerText()).toContain(path);
     await page.getByRole('button', { name: 'Nhận xác minh' }).click();
-    await expect.poll(() => title.getAttribute('data-case-status')).toBe('investigating');
+    await expect
+      .poll(() => title.getAttribute('data-case-status'), { timeout: 10_000 })
+      .toBe('investigating');
     await page.getByLabel('Thêm ghi chú').fill('Đã yêu cầu QLTT kiểm tra điểm bán tại Đà Nẵng');
     await page.getByRole('button', { name: 'Thêm ghi chú' }).click();
     await page.getByText('Đã yêu cầu QLTT kiểm tra điểm bán tại Đà Nẵng').last().waitFor();
     await page.getByLabel('Kết quả xử lý').selectOption('confirmed_counterfeit');
     await page.getByRole('button', { name: 'Đóng vụ việc' }).click();
-    await expect.poll(() => title.getAttribute('data-case-status')).toBe('closed');
+    await expect.poll(() => title.getAttribute('data-case-status'), { timeout: 10_000 }).toBe('closed');
     await page.screenshot({ path: screenshotPath('consoles-office-case'), fullPage: true });
   });
 

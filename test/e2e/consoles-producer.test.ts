@@ -84,7 +84,9 @@ describe('the producer console', () => {
     await page.getByLabel('Số mã từng sản phẩm cần cấp thêm (0 = chỉ mã lô)').fill('4');
     await page.locator('#issue-codes').click();
     await page.getByText('Đã cấp mã lô và 4 mã sản phẩm.').waitFor({ timeout: 30_000 });
-    await expect.poll(() => page.locator('[data-unit-codes]').getAttribute('data-unit-codes')).toBe('4');
+    await expect
+      .poll(() => page.locator('[data-unit-codes]').getAttribute('data-unit-codes'), { timeout: 10_000 })
+      .toBe('4');
     // The button, disabled while it worked, has the focus back (not the page's body).
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('issue-codes');
     batchCode = (await page.locator('[data-batch-code]').getAttribute('data-batch-code'))!;
@@ -182,7 +184,9 @@ describe('the producer console', () => {
       .toBe(10_001);
     await page.getByRole('button', { name: 'Đóng' }).click();
     await page.getByRole('button', { name: `Mở ${lot}` }).click();
-    await expect.poll(() => page.locator('[data-unit-codes]').getAttribute('data-unit-codes')).toBe('10001');
+    await expect
+      .poll(() => page.locator('[data-unit-codes]').getAttribute('data-unit-codes'), { timeout: 10_000 })
+      .toBe('10001');
     await page.getByLabel('In mã').selectOption('units');
     await page.locator('#labels-too-many').waitFor();
     expect(await page.locator('#download-labels').count()).toBe(0);
