@@ -1,5 +1,5 @@
 import { createServer, request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
@@ -289,6 +289,35 @@ describe('verification fast lane', () => {
     // And the lane still answers afterwards, on the same kept answer.
     await post(s.port, json(s.batchCode));
     expect(s.lane.served).toBe(served + 1);
+  });
+
+  it('keeps pipelined answers in order, mixed with the route, and honours Connection: close', async () => {
+    const s = await serve();
+    for (let i = 0; i < 3; i++) await post(s.port, json(s.batchCode));
+    const served = s.lane.served;
+    const request = (body: string, extra = '') =>
+      `POST /api/v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`;
+    const socket = connect(s.port, '127.0.0.1');
+    let out = '';
+    socket.on('data', (d: Buffer) => (out += d.toString('utf8')));
+    const closed = new Promise((r) => socket.on('close', r));
+    socket.write(
+      request(json(s.batchCode)) +
+        request(json('not a code')) +
+        request(json(s.batchCode)) +
+        request(json(s.batchCode), 'Connection: close\r\n'),
+    );
+    await closed; // the server closed it after the fourth answer
+    const answers = out.split(/(?=HTTP\/1\.1 )/);
+    expect(answers.map((a) => /^HTTP\/1\.1 (\d+)/.exec(a)?.[1])).toEqual(['200', '200', '200', '200']);
+    expect(answers.map((a) => /"verdict":"([a-z_]+)"/.exec(a)?.[1])).toEqual([
+      'genuine',
+      'unknown',
+      'genuine',
+      'genuine',
+    ]);
+    expect(s.lane.served - served).toBe(3);
   });
 
   it('stands aside from shutdown on', async () => {
