@@ -261,7 +261,8 @@ export class VerifyLane {
     if (INFO_OR_LOWER.has(this.opts.log.level)) {
       this.opts.log.info(
         {
-          req: { method: 'POST', url: VERIFY_PATH, remoteAddress: ip },
+          // Fastify's "request completed" line, with what its req serializer keeps of a request.
+          req: { method: 'POST', url: VERIFY_PATH },
           res: { statusCode: 200 },
           responseTime: performance.now() - started,
           lane: true,
