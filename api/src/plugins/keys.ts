@@ -339,7 +339,8 @@ export const keysPlugin = fp(
         return signerCache;
       },
       async all(opts = {}) {
-        if (!opts.refresh && cached && Date.now() - cached.at < KEYS_CACHE_MS) return cached.keys;
+        const fresh = opts.refresh ? null : store.fresh();
+        if (fresh) return fresh;
         try {
           return await load();
         } catch (err) {

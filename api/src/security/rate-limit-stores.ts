@@ -7,10 +7,20 @@ export interface RateCount {
   ttl: number;
 }
 
+interface ChildParams {
+  continueExceeding?: boolean;
+  exponentialBackoff?: boolean;
+  cache?: number;
+  max?: unknown;
+  timeWindow?: unknown;
+  routeInfo?: { url?: string; method?: string | string[]; config?: { rateLimit?: object } };
+}
+
 /** @fastify/rate-limit's own LocalStore, whose callbacks answer synchronously. */
-interface LocalStore extends FastifyRateLimitStore {
+interface LocalStore {
   incr(key: string, cb: (err: Error | null, res?: RateCount) => void, timeWindow: number, max: number): void;
   read(key: string, cb: (err: Error | null, res?: RateCount) => void, timeWindow: number, max: number): void;
+  child(params: ChildParams): LocalStore;
 }
 type LocalStoreCtor = new (
   continueExceeding?: boolean,
@@ -32,15 +42,6 @@ export interface RouteLimiter {
   peek(key: string): RateCount;
 }
 
-interface ChildParams {
-  continueExceeding?: boolean;
-  exponentialBackoff?: boolean;
-  cache?: number;
-  max?: unknown;
-  timeWindow?: unknown;
-  routeInfo?: { url?: string; method?: string | string[]; config?: { rateLimit?: object } };
-}
-
 /**
  * The stores of @fastify/rate-limit, exactly its in-memory ones, with each route's store findable
  * by method and URL: the verification's fast lane (routes/verify/lane.ts) answers outside
@@ -56,18 +57,12 @@ export function rateLimitStores(): {
   route(method: string, url: string): RouteLimiter | null;
 } {
   const routes = new Map<string, RouteLimiter>();
-  class Stores {
-    readonly #root: LocalStore;
+  // The plugin's root store, with `child` (one store a route) also filing each route's limiter.
+  class Stores extends LocalStore {
     constructor(options: ChildParams) {
-      this.#root = new LocalStore(options.continueExceeding, options.exponentialBackoff, options.cache);
+      super(options.continueExceeding, options.exponentialBackoff, options.cache);
     }
-    incr(...args: Parameters<LocalStore['incr']>): void {
-      this.#root.incr(...args);
-    }
-    read(...args: Parameters<LocalStore['read']>): void {
-      this.#root.read(...args);
-    }
-    child(params: ChildParams): FastifyRateLimitStore {
+    override child(params: ChildParams): LocalStore {
       const store = new LocalStore(params.continueExceeding, params.exponentialBackoff, params.cache);
       const own = params.routeInfo?.config?.rateLimit;
       const plain = own !== undefined && Object.keys(own).every((k) => k === 'max' || k === 'timeWindow');

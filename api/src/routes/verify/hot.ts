@@ -1,4 +1,3 @@
-import type { VerifyLane } from './lane.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
@@ -10,6 +9,7 @@ import { addRouteHook } from '../../plugins/route-hooks.ts';
 import { es256Checker } from './es256-check.mjs';
 import { SignatureWorkers } from './signature-workers.ts';
 import { insertScans, type BatchRecord, type CodeRow, type ScanRecord } from './queries.ts';
+import type { VerifyLane } from './lane.ts';
 
 /**
  * The verification's hot state (issue 9): what a scan needs, kept in memory so that a repeated

@@ -241,8 +241,12 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
   };
   let origins: { at: number; list: string[] } = { at: 0, list: [configured] };
 
+  /** The accepted origins if read within ORIGINS_TTL_MS, else null. */
+  const freshOrigins = (): string[] | null =>
+    Date.now() - origins.at > ORIGINS_TTL_MS ? null : origins.list;
+
   async function acceptedOrigins(): Promise<string[]> {
-    if (Date.now() - origins.at > ORIGINS_TTL_MS) {
+    if (freshOrigins() === null) {
       try {
         const printed = await printedOrigins(app.db);
         origins = { at: Date.now(), list: [...new Set([configured!, ...printed])] };
@@ -314,12 +318,13 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
     return null;
   }
 
-  // Requests the handler answered from a kept answer: the lane learns the route's headers from them.
+  // Requests the handler answered from a kept answer, until the lane has learned the route's
+  // headers from one of them.
   const keptServed = new WeakSet<object>();
   const lane = new VerifyLane({
     answer: (body, userAgent, now) => {
       const keys = app.keys.fresh();
-      const list = Date.now() - origins.at > ORIGINS_TTL_MS ? null : origins.list;
+      const list = freshOrigins();
       return keys === null || list === null ? null : keptAnswer(body, userAgent, keys, list, now);
     },
     limiter: () => app.rateLimiters.route('POST', VERIFY_PATH),
@@ -328,19 +333,20 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
     log: app.log,
   });
   hot.lane = lane;
-  app.addHook('onResponse', (request, reply, done) => {
-    if (reply.statusCode === 200 && keptServed.has(request)) lane.learn(reply.raw.getHeaders());
-    done();
-  });
-  if (opts.config.verifyLane)
+  if (opts.config.verifyLane) {
+    app.addHook('onResponse', (request, reply, done) => {
+      if (reply.statusCode === 200 && keptServed.has(request)) lane.learn(reply.raw.getHeaders());
+      done();
+    });
     app.addHook('onReady', (done) => {
       lane.install(app.server);
       done();
     });
-  app.addHook('preClose', (done) => {
-    lane.close();
-    done();
-  });
+    app.addHook('preClose', (done) => {
+      lane.close();
+      done();
+    });
+  }
 
   app.post(
     VERIFY_PATH,
@@ -364,7 +370,7 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
       let keyRecords = await app.keys.all();
       const kept = keptAnswer(request.body, request.headers['user-agent'], keyRecords, list, now);
       if (kept !== null) {
-        keptServed.add(request);
+        if (!lane.learned) keptServed.add(request);
         return sendSerialized(reply, kept.body);
       }
 

@@ -43,27 +43,16 @@ async function serve(o: { config?: Partial<Config>; limits?: Partial<Limits> } =
     payload: { serials: 2 },
   });
   expect(res.statusCode).toBe(201);
-  const csv = await app.inject({
-    url: res.json().units.job.csv,
-    headers: { authorization: admin.authorization },
-  });
-  const units = csv.body
-    .trimEnd()
-    .split('\n')
-    .slice(1)
-    .map((l) => l.split(',')[1]!);
-  const port = (app.server.address() as AddressInfo).port;
-  const batchCode = res.json().batchCode.url as string;
+  const issued = res.json<{ batchCode: { url: string }; units: { urls: string[] } }>();
   return {
     app,
     db,
     admin,
     batch: b,
-    batchCode,
-    units,
+    batchCode: issued.batchCode.url,
+    units: issued.units.urls,
     lane: app.verifyHot.lane!,
-    url: `http://127.0.0.1:${port}/api/v1/verify`,
-    port,
+    port: (app.server.address() as AddressInfo).port,
   };
 }
 

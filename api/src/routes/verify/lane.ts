@@ -17,7 +17,7 @@ export interface LaneAnswer {
 export interface LaneOptions {
   /** The route's kept answer for this body, or null when the route must compute it. */
   answer(body: VerifyBody, userAgent: string | undefined, now: Date): LaneAnswer | null;
-  /** The route's rate limiter (null: the lane stands aside). */
+  /** The route's rate limiter, asked once the routes are registered (null: no lane). */
   limiter(): RouteLimiter | null;
   /** Counts a verdict for the enumeration watch, as the route's onSend hook does. */
   noteVerdict(ip: string, verdict: string): void;
@@ -106,6 +106,7 @@ export class VerifyLane {
   /** Off: every request goes to Fastify (the bench measures the route with and without the lane). */
   enabled = true;
   #headers: string[] | null = null;
+  #limiter: RouteLimiter | null = null;
   #closed = false;
   readonly #trust: ((addr: string, i: number) => boolean) | null;
 
@@ -115,20 +116,25 @@ export class VerifyLane {
 
   /**
    * The headers the route sent with a kept answer (its security headers and content type), less
-   * those of the one answer; the lane serves nothing until it has them.
+   * those of the one answer: fixed for the route (its helmet options, its content type), so the
+   * first kept answer's are kept. The lane serves nothing until it has them.
    */
   learn(headers: OutgoingHttpHeaders): void {
+    if (this.#headers !== null) return;
     const flat: string[] = [];
     for (const [name, value] of Object.entries(headers)) {
       if (PER_ANSWER.has(name) || value === undefined) continue;
       for (const v of [value].flat()) flat.push(name, String(v));
     }
-    const same = this.#headers !== null && flat.join('\n') === this.#headers.join('\n');
-    if (!same) this.#headers = flat;
+    this.#headers = flat;
+  }
+
+  get learned(): boolean {
+    return this.#headers !== null;
   }
 
   get ready(): boolean {
-    return this.enabled && this.#headers !== null && !this.#closed;
+    return this.enabled && this.#headers !== null && this.#limiter !== null && !this.#closed;
   }
 
   close(): void {
@@ -138,8 +144,13 @@ export class VerifyLane {
   /** Puts the lane in front of the server's request listener (Fastify's). */
   install(server: Server): void {
     const listeners = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
-    if (listeners.length !== 1) {
-      this.opts.log.warn({ listeners: listeners.length }, 'verification fast lane not installed');
+    this.#limiter = this.opts.limiter();
+    if (listeners.length !== 1 || this.#limiter === null) {
+      this.opts.log.warn(
+        { listeners: listeners.length, limiter: this.#limiter !== null },
+        'verification fast lane not installed',
+      );
+      this.#limiter = null;
       return;
     }
     const next = listeners[0]!;
@@ -175,6 +186,7 @@ export class VerifyLane {
     next: (req: IncomingMessage, res: ServerResponse) => void,
   ): void {
     const chunks: Buffer[] = [];
+    const whole = () => (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
     let got = 0;
     let settled = false;
     const handOver = (): void => {
@@ -185,7 +197,7 @@ export class VerifyLane {
       req.pause();
       // Before 'end' (this runs in a 'data' callback or before the body is in): Fastify's parser
       // resumes the request and reads these bytes first.
-      if (got > 0) req.unshift(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+      if (got > 0) req.unshift(whole());
       // As if it had never been read: paused by the lane, the request flows again for the next
       // reader that listens for 'data' (Fastify's parser resumes it itself).
       const wake = (event: string | symbol): void => {
@@ -205,9 +217,7 @@ export class VerifyLane {
       if (got < length) return;
       let answered: boolean;
       try {
-        answered =
-          got === length &&
-          this.#answer(req, res, userAgent, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+        answered = got === length && this.#answer(req, res, userAgent, whole());
       } catch (err) {
         // A fault of the lane is never the client's: the route answers instead, if it still can.
         this.opts.log.error({ err }, 'verification fast lane failed; the route answers');
@@ -230,7 +240,7 @@ export class VerifyLane {
   /** Answers the request from a kept answer; false (nothing sent, nothing counted) otherwise. */
   #answer(req: IncomingMessage, res: ServerResponse, userAgent: string | undefined, raw: Buffer): boolean {
     const headers = this.#headers;
-    const limiter = this.opts.limiter();
+    const limiter = this.#limiter;
     if (headers === null || this.#closed || limiter === null) return false;
     const body = laneBody(raw.toString('utf8'));
     if (body === null) return false;
