@@ -6,6 +6,7 @@ import {
   daysBetween,
   daysInMonth,
   isIsoDate,
+  isoInstant,
   isWithin,
   maxDate,
   minDate,
@@ -156,6 +157,32 @@ describe('todayInVietnam', () => {
 
   it('rejects an invalid Date', () => {
     expect(() => todayInVietnam(new Date('nope'))).toThrow(RangeError);
+  });
+
+  it('gives each instant its own day when asked in any order (the last day is remembered)', () => {
+    const instants = Array.from({ length: 500 }, () => Math.round((Math.random() - 0.3) * 4e12));
+    for (const ms of [...instants, ...instants.slice().sort()]) {
+      const day = new Date(ms + 7 * 3_600_000).toISOString().slice(0, 10);
+      expect([ms, todayInVietnam(new Date(ms))]).toEqual([ms, day]);
+    }
+  });
+});
+
+describe('isoInstant', () => {
+  it('is toISOString, within a second and across seconds, days and extended years', () => {
+    const instants = [
+      0, 1, 9, 10, 99, 100, 999, 1000, -1, -999, -1000, -1001, 1_764_445_282_123, 253_402_300_799_999,
+    ];
+    instants.push(253_402_300_800_000, -62_167_219_200_001); // year 10000, year -1
+    for (let i = 0; i < 2000; i++) instants.push(Math.round((Math.random() - 0.3) * 4e12));
+    // In order and out of order: the second formatted last must not leak into the next.
+    for (const ms of [...instants, ...instants.reverse()]) {
+      expect([ms, isoInstant(new Date(ms))]).toEqual([ms, new Date(ms).toISOString()]);
+    }
+  });
+
+  it('rejects an invalid Date, as toISOString does', () => {
+    expect(() => isoInstant(new Date('nope'))).toThrow(RangeError);
   });
 });
 

@@ -172,6 +172,10 @@ export function isWithin(date: IsoDate, from: IsoDate, to: IsoDate | null): bool
   return compareDates(date, from) >= 0 && (to === null || compareDates(date, to) <= 0);
 }
 
+/** The last day and second formatted by todayInVietnam and isoInstant. */
+let lastDay = { number: NaN, text: '' as IsoDate };
+let lastSecond = { number: NaN, text: '' };
+
 /**
  * The calendar day in Vietnam at instant `now`. Computed by the fixed +07:00 offset rather than
  * `Intl`, so it does not depend on the ICU data a browser or Node build ships with.
@@ -180,8 +184,26 @@ export function isWithin(date: IsoDate, from: IsoDate, to: IsoDate | null): bool
 export function todayInVietnam(now: Date): IsoDate {
   const ms = now.getTime();
   if (!Number.isFinite(ms)) throw new RangeError('Invalid Date');
-  const local = ms + VIETNAM_UTC_OFFSET_MINUTES * 60_000;
-  return format(fromDayNumber(Math.floor(local / MS_PER_DAY)));
+  const day = Math.floor((ms + VIETNAM_UTC_OFFSET_MINUTES * 60_000) / MS_PER_DAY);
+  // Asked on every scan: the day is formatted once.
+  if (day !== lastDay.number) lastDay = { number: day, text: format(fromDayNumber(day)) };
+  return lastDay.text;
+}
+
+/**
+ * `instant.toISOString()`, for less: everything up to the milliseconds is formatted once a second
+ * (a verification states its time, and `toISOString` was a visible part of answering one).
+ * @throws RangeError for an invalid `Date`, as `toISOString` does.
+ */
+export function isoInstant(instant: Date): string {
+  const ms = instant.getTime();
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond.number) {
+    // 'YYYY-MM-DDTHH:MM:SS.' (or the extended years' form), whatever the milliseconds.
+    lastSecond = { number: second, text: new Date(second * 1000).toISOString().slice(0, -4) };
+  }
+  const milli = ms - second * 1000;
+  return `${lastSecond.text}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
 }
 
 /**

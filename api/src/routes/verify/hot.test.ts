@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { batchScanLimit, type EcPublicJwk } from '@ocop/domain';
 import { BatchScanCounts, es256Verifier } from './hot.ts';
+import { insertScans, uaClass, type ScanRecord } from './queries.ts';
 import { SignatureWorkers } from './signature-workers.ts';
 import { buildApp } from '../../app.ts';
 import { testConfig } from '../../config.ts';
@@ -231,6 +232,74 @@ describe('scans written in batches', () => {
     }>`select count(*)::int as n from scans where path = ${batchPath}`.execute(t.app.db);
     expect(rows[0]!.n).toBe(5);
     expect(path).toContain('/21/');
+  });
+
+  it('stores a coarse class of the client, the same however often its User-Agent is seen', () => {
+    const agents: [string | undefined, string | null][] = [
+      [undefined, null],
+      ['', null],
+      [
+        'Mozilla/5.0 (Linux; Android 14; SM-A546E) AppleWebKit/537.36 Chrome/125.0 Mobile Safari/537.36',
+        'android',
+      ],
+      ['Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148', 'ios'],
+      ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/125.0', 'desktop'],
+      ['Googlebot/2.1 (+http://www.google.com/bot.html)', 'bot'],
+      ['Zalo/24.1', 'other'],
+    ];
+    // More distinct agents than are remembered, then the known ones again.
+    for (let i = 0; i < 600; i++) expect(uaClass(`curl/${i}`)).toBe('bot');
+    for (let round = 0; round < 3; round++) {
+      for (const [ua, cls] of agents) expect([ua, uaClass(ua)]).toEqual([ua, cls]);
+    }
+  });
+
+  it('stores every field of a scan as it was given, whatever its text', async () => {
+    const path = `/test/${Date.now()}/a"b\\c,{d} NULL`;
+    const at = (iso: string) => new Date(iso);
+    const scans: ScanRecord[] = [
+      ['Sơn Tịnh', null, null, 'android', at('2026-11-29T19:40:01.000Z')],
+      [
+        'say "hi", \\ {x} 🍵',
+        'a'.repeat(64),
+        { lat: -12.34567, lng: 108.5 },
+        null,
+        at('2026-11-29T19:40:01.999Z'),
+      ],
+      ['NULL', null, { lat: 15.12, lng: -0.00001 }, 'bot', at('1969-12-31T23:59:59.007Z')],
+      [null, '0123456789abcdef'.repeat(4), null, 'other', at('2026-01-01T00:00:00.050Z')],
+    ].map(([area, deviceHash, location, ua, scannedAt], i) => ({
+      path,
+      verdict: i % 2 ? 'forged' : 'genuine',
+      signed: i % 2 === 0,
+      deviceHash: deviceHash as string | null,
+      area: area as string | null,
+      location: location as { lat: number; lng: number } | null,
+      uaClass: ua as ScanRecord['uaClass'],
+      scannedAt: scannedAt as Date,
+    }));
+    await insertScans(t.app.dbHandle, scans);
+    const { rows } = await sql<Record<string, unknown>>`select id, verdict, signed, device_hash, area,
+      location_consent, lat::float8 as lat, lng::float8 as lng, ua_class, scanned_at
+      from scans where path = ${path} order by scanned_at`.execute(t.app.db);
+    const byTime = [...scans].sort((a, b) => a.scannedAt.getTime() - b.scannedAt.getTime());
+    expect(
+      rows.map(({ id: _, ...r }) => ({ ...r, scanned_at: new Date(r.scanned_at as string).toISOString() })),
+    ).toEqual(
+      byTime.map((s) => ({
+        verdict: s.verdict,
+        signed: s.signed,
+        device_hash: s.deviceHash,
+        area: s.area,
+        location_consent: s.location !== null,
+        lat: s.location?.lat ?? null,
+        lng: s.location?.lng ?? null,
+        ua_class: s.uaClass,
+        scanned_at: s.scannedAt.toISOString(),
+      })),
+    );
+    // Each row its own id.
+    expect(new Set(rows.map((r) => r.id)).size).toBe(scans.length);
   });
 
   it('counts batch-code scans in memory after one read, and keeps counting across flushes', async () => {

@@ -2,6 +2,7 @@ import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncTypebox, Static } from '@fastify/type-provider-typebox';
 import {
   batchScanLimit,
+  isoInstant,
   todayInVietnam,
   CLONE_WINDOW_DAYS,
   normaliseOrigin,
@@ -51,16 +52,22 @@ const TIME_MARK = '@checkedAt@';
 
 /**
  * A serialized answer with two holes: the scan count (between pieces), then the time of the check.
- * Kept as UTF-8 bytes: an answer names Vietnamese places and products, and encoding its 3–4 KB on
- * every scan cost more than everything else the kept answer saves.
+ * Kept as its UTF-8 bytes held in one-byte strings (each character one byte, `latin1`): an answer
+ * names Vietnamese places and products, and encoding its 3–4 KB on every scan cost more than
+ * everything else the kept answer saves; joined as strings, a rendered answer is one V8 string
+ * (no buffer to allocate) that the socket writes byte for byte together with the headers.
  */
 interface AnswerTemplate {
   verdict: VerifyAnswer['verdict'];
-  pieces: Buffer[];
+  /** UTF-8 bytes, one character each. */
+  pieces: string[];
   /** `"` + the time + this: the time is ASCII, written in between. */
-  tail: Buffer;
-  /** The fixed bytes of an answer: the pieces, the tail and the two quotes around the time. */
-  fixed: number;
+  tail: string;
+}
+
+/** A text's UTF-8 bytes, one character each. */
+function bytesOf(text: string): string {
+  return Buffer.from(text, 'utf8').toString('latin1');
 }
 
 /** The template of an answer; `counted`: it must show the scan count (the mark) at least once. */
@@ -69,24 +76,18 @@ function templateOf(answer: VerifyAnswer, counted: boolean): AnswerTemplate | nu
   if (head === undefined || tail === undefined || rest.length > 0) return null;
   const texts = head.split(String(SCANS_MARK));
   if (counted ? texts.length < 2 : texts.length !== 1) return null;
-  const pieces = texts.map((t) => Buffer.from(t, 'utf8'));
-  const tailBytes = Buffer.from(tail, 'utf8');
-  const fixed = pieces.reduce((n, p) => n + p.length, 0) + tailBytes.length + 2;
-  return { verdict: answer.verdict, pieces, tail: tailBytes, fixed };
+  return { verdict: answer.verdict, pieces: texts.map(bytesOf), tail: bytesOf(tail) };
 }
 
-/** The answer of a template for this scan: its count and the time of the check (both ASCII). */
-function render(t: AnswerTemplate, scans: number, checkedAt: string): Buffer {
+/**
+ * The answer of a template for this scan, its count and the time of the check (both ASCII), as
+ * UTF-8 bytes in a one-byte string (`Buffer.from(answer, 'latin1')` gives the bytes).
+ */
+function render(t: AnswerTemplate, scans: number, checkedAt: string): string {
   const count = String(scans);
-  const out = Buffer.allocUnsafe(t.fixed + count.length * (t.pieces.length - 1) + checkedAt.length);
-  let at = 0;
-  for (let i = 0; i < t.pieces.length; i++) {
-    if (i > 0) at += out.write(count, at, 'latin1');
-    at += t.pieces[i]!.copy(out, at);
-  }
-  at += out.write(`"${checkedAt}"`, at, 'latin1');
-  t.tail.copy(out, at);
-  return out;
+  let out = t.pieces[0]!;
+  for (let i = 1; i < t.pieces.length; i++) out += count + t.pieces[i]!;
+  return `${out}"${checkedAt}"${t.tail}`;
 }
 
 /** The answer with the copy check's scan count replaced by the mark. */
@@ -208,7 +209,7 @@ function answerOf(
             windowDays: CLONE_WINDOW_DAYS,
           }
         : null,
-    checkedAt: now.toISOString(),
+    checkedAt: isoInstant(now),
   };
 }
 
@@ -301,7 +302,7 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
           ...scanOf(body, userAgent, now),
         });
         hot.batchCounts.add(kept.path);
-        return { body: render(template, scans, now.toISOString()), verdict: template.verdict };
+        return { body: render(template, scans, isoInstant(now)), verdict: template.verdict };
       }
     }
     // The same forgery again (a counterfeit label): its answer with this scan's time.
@@ -313,7 +314,7 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
         signed: false,
         ...scanOf(body, userAgent, now),
       });
-      return { body: render(forgery.answer, 0, now.toISOString()), verdict: 'forged' };
+      return { body: render(forgery.answer, 0, isoInstant(now)), verdict: 'forged' };
     }
     return null;
   }
@@ -371,7 +372,7 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
       const kept = keptAnswer(request.body, request.headers['user-agent'], keyRecords, list, now);
       if (kept !== null) {
         if (!lane.learned) keptServed.add(request);
-        return sendSerialized(reply, kept.body);
+        return sendSerialized(reply, Buffer.from(kept.body, 'latin1'));
       }
 
       const generation = hot.registry.generation;
@@ -478,10 +479,7 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
           marked = answerOf(over, rec, hist, now);
         }
         const template = templateOf(marked, true);
-        if (
-          template !== null &&
-          render(template, hist.totalScans, answer.checkedAt).equals(Buffer.from(body, 'utf8'))
-        ) {
+        if (template !== null && render(template, hist.totalScans, answer.checkedAt) === bytesOf(body)) {
           const basis: Basis = { generation, keys: keyRecords, origins: list, day };
           const same = answers.get(text);
           const entry: KeptAnswers =
@@ -498,7 +496,7 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
         result.checks.some((c) => c.id === 'signature' && !c.ok)
       ) {
         const template = templateOf(answer, false);
-        if (template !== null && render(template, 0, answer.checkedAt).equals(Buffer.from(body, 'utf8'))) {
+        if (template !== null && render(template, 0, answer.checkedAt) === bytesOf(body)) {
           forgeries.set(text, {
             keys: keyRecords,
             origins: list,

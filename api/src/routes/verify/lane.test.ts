@@ -374,7 +374,7 @@ describe('VerifyLane in front of a plain listener', () => {
 
   it('answers with the learned headers, or puts the bytes back for the listener', async () => {
     const { server, lane, port } = await echoing((body) =>
-      body.code === 'kept' ? { body: Buffer.from('{"verdict":"genuine"}'), verdict: 'genuine' } : null,
+      body.code === 'kept' ? { body: '{"verdict":"genuine"}', verdict: 'genuine' } : null,
     );
     try {
       const kept = await post(port, json('kept'));

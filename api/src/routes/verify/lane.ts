@@ -10,7 +10,8 @@ export const VERIFY_PATH = '/api/v1/verify';
 
 /** A kept answer, rendered for this scan (the scan is recorded when it is given). */
 export interface LaneAnswer {
-  body: Buffer;
+  /** The answer's UTF-8 bytes, one character each (`Buffer.from(body, 'latin1')`). */
+  body: string;
   verdict: string;
 }
 
@@ -24,12 +25,6 @@ export interface LaneOptions {
   /** Fastify's `trustProxy` (false or the trusted proxies). */
   trustProxy: false | readonly string[];
   log: FastifyBaseLogger;
-}
-
-/** What the lane needs of a request's headers. */
-interface Taken {
-  length: number;
-  userAgent: string | undefined;
 }
 
 /** The longest body the lane reads: a code of 4,096 characters, a device id and an area, in JSON. */
@@ -126,6 +121,17 @@ export class VerifyLane {
       if (PER_ANSWER.has(name) || value === undefined) continue;
       for (const v of [value].flat()) flat.push(name, String(v));
     }
+    // This answer's own, filled in for each (see #answer).
+    flat.push(
+      'x-ratelimit-limit',
+      '',
+      'x-ratelimit-remaining',
+      '',
+      'x-ratelimit-reset',
+      '',
+      'content-length',
+      '',
+    );
     this.#headers = flat;
   }
 
@@ -154,17 +160,26 @@ export class VerifyLane {
       return;
     }
     const next = listeners[0]!;
+    const handOver = (req: IncomingMessage, res: ServerResponse): void => {
+      this.handedOver++;
+      next.call(server, req, res);
+    };
+    // Once the socket's bytes that brought the headers are parsed and this turn of the event loop
+    // has read what it could: one function for every request, so that waiting costs no closure.
+    const afterHeaders = (req: IncomingMessage, res: ServerResponse, length: number): void => {
+      if (!this.#read(req, res, length)) handOver(req, res);
+    };
     server.removeListener('request', next);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      const taken = this.#takes(req);
-      if (taken !== null) this.#read(req, res, taken, next);
+      const length = this.#takes(req);
+      if (length > 0) setImmediate(afterHeaders, req, res, length);
       else next.call(server, req, res);
     });
   }
 
-  /** Whether the lane may read this request, and what it needs of its headers. */
-  #takes(req: IncomingMessage): Taken | null {
-    if (req.method !== 'POST' || req.url !== VERIFY_PATH || !this.ready) return null;
+  /** The body's length if the lane may read this request, else 0. */
+  #takes(req: IncomingMessage): number {
+    if (req.method !== 'POST' || req.url !== VERIFY_PATH || !this.ready) return 0;
     const h = req.headers;
     const type = h['content-type'];
     const length = Number(h['content-length']);
@@ -175,70 +190,35 @@ export class VerifyLane {
       h['transfer-encoding'] === undefined &&
       h['content-encoding'] === undefined &&
       h.authorization === undefined
-      ? { length, userAgent: h['user-agent'] }
-      : null;
+      ? length
+      : 0;
   }
 
-  #read(
-    req: IncomingMessage,
-    res: ServerResponse,
-    { length, userAgent }: Taken,
-    next: (req: IncomingMessage, res: ServerResponse) => void,
-  ): void {
-    const chunks: Buffer[] = [];
-    const whole = () => (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
-    let got = 0;
-    let settled = false;
-    const handOver = (): void => {
-      if (settled) return;
-      settled = true;
-      clearImmediate(late);
-      req.removeListener('data', onData);
-      req.pause();
-      // Before 'end' (this runs in a 'data' callback or before the body is in): Fastify's parser
-      // resumes the request and reads these bytes first.
-      if (got > 0) req.unshift(whole());
-      // As if it had never been read: paused by the lane, the request flows again for the next
-      // reader that listens for 'data' (Fastify's parser resumes it itself).
-      const wake = (event: string | symbol): void => {
-        if (event !== 'data') return;
-        req.removeListener('newListener', wake);
-        process.nextTick(() => {
-          if (!req.readableFlowing) req.resume();
-        });
-      };
-      req.on('newListener', wake);
-      this.handedOver++;
-      next(req, res);
-    };
-    const onData = (chunk: Buffer): void => {
-      chunks.push(chunk);
-      got += chunk.length;
-      if (got < length) return;
-      let answered: boolean;
-      try {
-        answered = got === length && this.#answer(req, res, userAgent, whole());
-      } catch (err) {
-        // A fault of the lane is never the client's: the route answers instead, if it still can.
-        this.opts.log.error({ err }, 'verification fast lane failed; the route answers');
-        answered = res.headersSent;
-      }
-      if (!answered) {
-        handOver();
-        return;
-      }
-      settled = true;
-      clearImmediate(late);
-      req.removeListener('data', onData);
-      this.served++;
-    };
-    // The body did not come with the headers: Fastify reads it, under its own deadlines.
-    const late = setImmediate(handOver);
-    req.on('data', onData);
+  /**
+   * Answers the request if its whole body came in the event-loop turn of its headers (a small
+   * JSON body comes with them) and a kept answer fits it; otherwise false, with the request as it
+   * came: a body read is put back before its end, so the route's parser reads it first.
+   */
+  #read(req: IncomingMessage, res: ServerResponse, length: number): boolean {
+    // Not all here: the route reads it, under its own deadlines. Nothing was read.
+    if (!req.complete || req.readableLength !== length || req.readableFlowing !== null) return false;
+    const raw = req.read() as Buffer | null;
+    if (raw === null) return false;
+    let answered: boolean;
+    try {
+      answered = raw.length === length && this.#answer(req, res, raw);
+    } catch (err) {
+      // A fault of the lane is never the client's: the route answers instead, if it still can.
+      this.opts.log.error({ err }, 'verification fast lane failed; the route answers');
+      answered = res.headersSent;
+    }
+    if (answered) this.served++;
+    else req.unshift(raw);
+    return answered;
   }
 
   /** Answers the request from a kept answer; false (nothing sent, nothing counted) otherwise. */
-  #answer(req: IncomingMessage, res: ServerResponse, userAgent: string | undefined, raw: Buffer): boolean {
+  #answer(req: IncomingMessage, res: ServerResponse, raw: Buffer): boolean {
     const headers = this.#headers;
     const limiter = this.#limiter;
     if (headers === null || this.#closed || limiter === null) return false;
@@ -251,23 +231,20 @@ export class VerifyLane {
     // Past the limit, Fastify answers (429, counted there): the lane counts only what it answers.
     if (limiter.peek(key).current >= limiter.max) return false;
     const started = performance.now();
-    const answer = this.opts.answer(body, userAgent, new Date());
+    const answer = this.opts.answer(body, req.headers['user-agent'], new Date());
     if (answer === null) return false;
     const { current, ttl } = limiter.hit(key);
     this.opts.noteVerdict(ip, answer.verdict);
     const bytes = answer.body;
-    res.writeHead(200, [
-      ...headers,
-      'x-ratelimit-limit',
-      String(limiter.max),
-      'x-ratelimit-remaining',
-      String(Math.max(0, limiter.max - current)),
-      'x-ratelimit-reset',
-      String(Math.ceil(ttl / 1000)),
-      'content-length',
-      String(bytes.length),
-    ]);
-    res.end(bytes);
+    // The learned headers, then this answer's four (writeHead reads the list and keeps nothing).
+    const n = headers.length - 8;
+    headers[n + 1] = String(limiter.max);
+    headers[n + 3] = String(Math.max(0, limiter.max - current));
+    headers[n + 5] = String(Math.ceil(ttl / 1000));
+    headers[n + 7] = String(bytes.length);
+    res.writeHead(200, headers);
+    // The headers and the answer go out as one string, byte for byte, in one write.
+    res.end(bytes, 'latin1');
     if (INFO_OR_LOWER.has(this.opts.log.level)) {
       this.opts.log.info(
         {
