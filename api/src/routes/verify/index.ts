@@ -302,7 +302,11 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
           ...scanOf(body, userAgent, now),
         });
         hot.batchCounts.add(kept.path);
-        return { body: render(template, scans, isoInstant(now)), verdict: template.verdict };
+        return {
+          body: render(template, scans, isoInstant(now)),
+          encoding: 'latin1',
+          verdict: template.verdict,
+        };
       }
     }
     // The same forgery again (a counterfeit label): its answer with this scan's time.
@@ -314,20 +318,166 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
         signed: false,
         ...scanOf(body, userAgent, now),
       });
-      return { body: render(forgery.answer, 0, isoInstant(now)), verdict: 'forged' };
+      return { body: render(forgery.answer, 0, isoInstant(now)), encoding: 'latin1', verdict: 'forged' };
     }
     return null;
   }
 
-  // Requests the handler answered from a kept answer, until the lane has learned the route's
-  // headers from one of them.
-  const keptServed = new WeakSet<object>();
+  /**
+   * The answer to a scan, with the scan recorded: the kept answer if there is one, else computed
+   * (the registry, the signature, the scan history). The route's handler and the fast lane both
+   * answer with this.
+   */
+  async function answerFor(body: VerifyBody, userAgent: string | undefined, now: Date): Promise<LaneAnswer> {
+    const list = await acceptedOrigins();
+    // Keys are cached; a `k` nobody has may be a key another process just made: re-read once.
+    let keyRecords = await app.keys.all();
+    const kept = keptAnswer(body, userAgent, keyRecords, list, now);
+    if (kept !== null) return kept;
+
+    const generation = hot.registry.generation;
+    const day = todayInVietnam(now);
+    const text = body.code;
+    const scan = scanOf(body, userAgent, now);
+    const { deviceHash, area } = scan;
+    const pre = parseCode(text, list);
+    if (pre.ok && !keyRecords.some((k) => k.keyRef === pre.code.keyRef)) {
+      keyRecords = await app.keys.refreshSoon().catch(() => keyRecords);
+    }
+
+    let record: CodeRecord | null = null;
+    let past: PastScans | null = null;
+    const registry = async (code: ParsedCode): Promise<RegistryInput> => {
+      // The code's own row (cached for good once read) and, for a unit code, its earlier scans
+      // in the same round trip; then its batch's record (cached until the registry changes).
+      const cached = hot.registry.codes.get(code.path);
+      let row: CodeRow | null | undefined = cached;
+      if (code.kind === 'unit') {
+        if (hot.scans.pendingFor(code.path) > 0) await hot.scans.flush();
+        const found = await findUnit(code.path, deviceHash, area);
+        row = found?.code ?? null;
+        past = found?.past ?? null;
+      } else if (row === undefined) {
+        row = await findCode(app.dbHandle, code.path);
+      }
+      if (!row) return liveRegistry(null);
+      if (!cached) hot.registry.codes.set(code.path, row);
+      let batch = hot.registry.batch(row.batchId);
+      if (batch === undefined) {
+        const generation = hot.registry.generation;
+        const read = await findBatchRecord(app.dbHandle, row.batchId);
+        if (read === null) return liveRegistry(null);
+        hot.registry.keepBatch(row.batchId, read, generation);
+        batch = read;
+      }
+      record = codeRecordOf(row, batch);
+      return liveRegistry(record);
+    };
+    let history: (ScanHistory & { last: string }) | null = null;
+    const readHistory = async (code: ParsedCode): Promise<ScanHistory | null> => {
+      const rec = record;
+      if (code.kind === 'batch') {
+        // Counted here after one read (a batch code can be scanned thousands of times a day).
+        // Read up to one past the batch's limit: beyond it, only "past the limit" matters.
+        const cap = batchScanLimit(rec?.units ?? 0) + 1;
+        let total = hot.batchCounts.get(code.path, cap);
+        if (total === undefined) {
+          total = (await countBatchScans(app.db, code.path, cap)) + hot.scans.pendingFor(code.path);
+          hot.batchCounts.set(code.path, total, cap);
+        }
+        past = { total, first: null, last: null, devices: 0, areas: 0, seenDevice: false, seenArea: false };
+      }
+      if (past === null) return null;
+      history = withThisScan(past, deviceHash, area, now);
+      return history;
+    };
+
+    const input = {
+      text,
+      parsed: pre,
+      keys: publicKeysOf(keyRecords),
+      registry,
+      history: readHistory,
+      now,
+      origins: list,
+      verifySignature: hot.verifySignature,
+    };
+    const result = await verifyCode(input);
+
+    if (result.code) {
+      const signed = result.key !== undefined;
+      hot.scans.add({ path: result.code.path, verdict: result.verdict, signed, ...scan });
+      if (signed && result.code.kind === 'batch') hot.batchCounts.add(result.code.path);
+    }
+
+    const rec = record as CodeRecord | null;
+    const hist = history as (ScanHistory & { last: string }) | null;
+    const answer = answerOf(result, rec, hist, now);
+    const json = JSON.stringify(answer);
+
+    // Kept for the next scans of this batch code when nothing in it depends on more than the count.
+    const copyCheck = result.checks.find((c) => c.id === 'copy_batch_scans');
+    if (
+      result.code?.kind === 'batch' &&
+      rec !== null &&
+      hist !== null &&
+      result.key !== undefined &&
+      copyCheck !== undefined &&
+      result.verdict !== 'status_unknown' &&
+      generation === hot.registry.generation
+    ) {
+      let marked: VerifyAnswer;
+      if (copyCheck.ok) {
+        marked = withScansMarked(answer);
+      } else {
+        // Past the limit the count is in the check's words too: the verifier writes the mark there.
+        const over = await verifyCode({
+          ...input,
+          registry: async () => liveRegistry(rec),
+          history: async () => ({ ...hist, totalScans: SCANS_MARK }),
+        });
+        marked = answerOf(over, rec, hist, now);
+      }
+      const template = templateOf(marked, true);
+      if (template !== null && render(template, hist.totalScans, answer.checkedAt) === bytesOf(json)) {
+        const basis: Basis = { generation, keys: keyRecords, origins: list, day };
+        const same = answers.get(text);
+        const entry: KeptAnswers =
+          same !== undefined && sameBasis(same, basis)
+            ? same
+            : { ...basis, path: result.code.path, limit: batchScanLimit(rec.units) };
+        entry[copyCheck.ok ? 'within' : 'over'] = template;
+        answers.set(text, entry);
+      }
+    }
+    if (
+      result.verdict === 'forged' &&
+      result.code &&
+      result.checks.some((c) => c.id === 'signature' && !c.ok)
+    ) {
+      const template = templateOf(answer, false);
+      if (template !== null && render(template, 0, answer.checkedAt) === bytesOf(json)) {
+        forgeries.set(text, {
+          keys: keyRecords,
+          origins: list,
+          day,
+          path: result.code.path,
+          answer: template,
+        });
+      }
+    }
+    return { body: json, encoding: 'utf8', verdict: result.verdict };
+  }
+
+  // Requests the route answered, until the lane has learned the route's headers from one of them.
+  const routeServed = new WeakSet<object>();
   const lane = new VerifyLane({
     answer: (body, userAgent, now) => {
       const keys = app.keys.fresh();
       const list = freshOrigins();
       return keys === null || list === null ? null : keptAnswer(body, userAgent, keys, list, now);
     },
+    compute: answerFor,
     limiter: () => app.rateLimiters.route('POST', VERIFY_PATH),
     noteVerdict: (ip, verdict) => app.noteVerifyVerdict(ip, verdict),
     trustProxy: opts.config.trustedProxies.length > 0 ? opts.config.trustedProxies : false,
@@ -336,7 +486,7 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
   hot.lane = lane;
   if (opts.config.verifyLane) {
     app.addHook('onResponse', (request, reply, done) => {
-      if (reply.statusCode === 200 && keptServed.has(request)) lane.learn(reply.raw.getHeaders());
+      if (reply.statusCode === 200 && routeServed.has(request)) lane.learn(reply.raw.getHeaders());
       done();
     });
     app.addHook('onReady', (done) => {
@@ -365,148 +515,12 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
       },
     },
     async (request, reply) => {
-      const now = new Date();
-      const list = await acceptedOrigins();
-      // Keys are cached; a `k` nobody has may be a key another process just made: re-read once.
-      let keyRecords = await app.keys.all();
-      const kept = keptAnswer(request.body, request.headers['user-agent'], keyRecords, list, now);
-      if (kept !== null) {
-        if (!lane.learned) keptServed.add(request);
-        return sendSerialized(reply, Buffer.from(kept.body, 'latin1'));
-      }
-
-      const generation = hot.registry.generation;
-      const day = todayInVietnam(now);
-      const text = request.body.code;
-      const scan = scanOf(request.body, request.headers['user-agent'], now);
-      const { deviceHash, area } = scan;
-      const pre = parseCode(text, list);
-      if (pre.ok && !keyRecords.some((k) => k.keyRef === pre.code.keyRef)) {
-        keyRecords = await app.keys.refreshSoon().catch(() => keyRecords);
-      }
-
-      let record: CodeRecord | null = null;
-      let past: PastScans | null = null;
-      const registry = async (code: ParsedCode): Promise<RegistryInput> => {
-        // The code's own row (cached for good once read) and, for a unit code, its earlier scans
-        // in the same round trip; then its batch's record (cached until the registry changes).
-        const cached = hot.registry.codes.get(code.path);
-        let row: CodeRow | null | undefined = cached;
-        if (code.kind === 'unit') {
-          if (hot.scans.pendingFor(code.path) > 0) await hot.scans.flush();
-          const found = await findUnit(code.path, deviceHash, area);
-          row = found?.code ?? null;
-          past = found?.past ?? null;
-        } else if (row === undefined) {
-          row = await findCode(app.dbHandle, code.path);
-        }
-        if (!row) return liveRegistry(null);
-        if (!cached) hot.registry.codes.set(code.path, row);
-        let batch = hot.registry.batch(row.batchId);
-        if (batch === undefined) {
-          const generation = hot.registry.generation;
-          const read = await findBatchRecord(app.dbHandle, row.batchId);
-          if (read === null) return liveRegistry(null);
-          hot.registry.keepBatch(row.batchId, read, generation);
-          batch = read;
-        }
-        record = codeRecordOf(row, batch);
-        return liveRegistry(record);
-      };
-      let history: (ScanHistory & { last: string }) | null = null;
-      const readHistory = async (code: ParsedCode): Promise<ScanHistory | null> => {
-        const rec = record;
-        if (code.kind === 'batch') {
-          // Counted here after one read (a batch code can be scanned thousands of times a day).
-          // Read up to one past the batch's limit: beyond it, only "past the limit" matters.
-          const cap = batchScanLimit(rec?.units ?? 0) + 1;
-          let total = hot.batchCounts.get(code.path, cap);
-          if (total === undefined) {
-            total = (await countBatchScans(app.db, code.path, cap)) + hot.scans.pendingFor(code.path);
-            hot.batchCounts.set(code.path, total, cap);
-          }
-          past = { total, first: null, last: null, devices: 0, areas: 0, seenDevice: false, seenArea: false };
-        }
-        if (past === null) return null;
-        history = withThisScan(past, deviceHash, area, now);
-        return history;
-      };
-
-      const input = {
-        text,
-        parsed: pre,
-        keys: publicKeysOf(keyRecords),
-        registry,
-        history: readHistory,
-        now,
-        origins: list,
-        verifySignature: hot.verifySignature,
-      };
-      const result = await verifyCode(input);
-
-      if (result.code) {
-        const signed = result.key !== undefined;
-        hot.scans.add({ path: result.code.path, verdict: result.verdict, signed, ...scan });
-        if (signed && result.code.kind === 'batch') hot.batchCounts.add(result.code.path);
-      }
-
-      const rec = record as CodeRecord | null;
-      const hist = history as (ScanHistory & { last: string }) | null;
-      const answer = answerOf(result, rec, hist, now);
-      const body = JSON.stringify(answer);
-
-      // Kept for the next scans of this batch code when nothing in it depends on more than the count.
-      const copyCheck = result.checks.find((c) => c.id === 'copy_batch_scans');
-      if (
-        result.code?.kind === 'batch' &&
-        rec !== null &&
-        hist !== null &&
-        result.key !== undefined &&
-        copyCheck !== undefined &&
-        result.verdict !== 'status_unknown' &&
-        generation === hot.registry.generation
-      ) {
-        let marked: VerifyAnswer;
-        if (copyCheck.ok) {
-          marked = withScansMarked(answer);
-        } else {
-          // Past the limit the count is in the check's words too: the verifier writes the mark there.
-          const over = await verifyCode({
-            ...input,
-            registry: async () => liveRegistry(rec),
-            history: async () => ({ ...hist, totalScans: SCANS_MARK }),
-          });
-          marked = answerOf(over, rec, hist, now);
-        }
-        const template = templateOf(marked, true);
-        if (template !== null && render(template, hist.totalScans, answer.checkedAt) === bytesOf(body)) {
-          const basis: Basis = { generation, keys: keyRecords, origins: list, day };
-          const same = answers.get(text);
-          const entry: KeptAnswers =
-            same !== undefined && sameBasis(same, basis)
-              ? same
-              : { ...basis, path: result.code.path, limit: batchScanLimit(rec.units) };
-          entry[copyCheck.ok ? 'within' : 'over'] = template;
-          answers.set(text, entry);
-        }
-      }
-      if (
-        result.verdict === 'forged' &&
-        result.code &&
-        result.checks.some((c) => c.id === 'signature' && !c.ok)
-      ) {
-        const template = templateOf(answer, false);
-        if (template !== null && render(template, 0, answer.checkedAt) === bytesOf(body)) {
-          forgeries.set(text, {
-            keys: keyRecords,
-            origins: list,
-            day,
-            path: result.code.path,
-            answer: template,
-          });
-        }
-      }
-      return sendSerialized(reply, body);
+      const answer = await answerFor(request.body, request.headers['user-agent'], new Date());
+      if (!lane.learned) routeServed.add(request);
+      return sendSerialized(
+        reply,
+        answer.encoding === 'latin1' ? Buffer.from(answer.body, 'latin1') : answer.body,
+      );
     },
   );
 };

@@ -12,9 +12,11 @@ import { makeCertifiedBatch, recallBatch } from '../../../../test/helpers/code-f
 import { laneBody, VerifyLane, type LaneOptions } from './lane.ts';
 
 /**
- * The verification's fast lane (lane.ts): a batch code scanned again, or the same forgery, is
- * answered from Node's request event with the route's own bytes and headers; everything else
- * reaches Fastify as if the lane were not there. Over real sockets: `inject` never meets the lane.
+ * The verification's fast lane (lane.ts): a scan with a plain JSON body is answered from Node's
+ * request event with the route's own bytes and headers — at once when the route kept its answer
+ * (a batch code scanned again, the same forgery), else once the route's computation is done;
+ * everything else reaches Fastify as if the lane were not there. Over real sockets: `inject`
+ * never meets the lane.
  */
 
 let open: { app: FastifyInstance; db: TestDb }[] = [];
@@ -126,11 +128,11 @@ function sameHeaders(h: Record<string, string>) {
 describe('verification fast lane', () => {
   it('answers a batch code scanned again with the bytes and headers the route sends', async () => {
     const s = await serve();
-    const first = await post(s.port, json(s.batchCode)); // computed by the route
-    const second = await post(s.port, json(s.batchCode)); // kept, answered by the route
+    const first = await post(s.port, json(s.batchCode)); // computed by the route: the lane learns
     expect(s.lane.served).toBe(0);
-    const third = await post(s.port, json(s.batchCode)); // the lane
-    expect(s.lane.served).toBe(1);
+    const second = await post(s.port, json(s.batchCode)); // kept, answered by the lane
+    const third = await post(s.port, json(s.batchCode)); // the same
+    expect(s.lane.served).toBe(2);
     const routeAgain = await s.app.inject({
       method: 'POST',
       url: '/api/v1/verify',
@@ -140,10 +142,10 @@ describe('verification fast lane', () => {
     for (const a of [first, second, third]) expect(a.status).toBe(200);
     expect(JSON.parse(third.body).verdict).toBe('genuine');
     // Byte for byte what the route answers, but for the time and the count.
-    expect(comparable(third.body)).toBe(comparable(second.body));
+    expect(comparable(third.body)).toBe(comparable(first.body));
     expect(comparable(third.body)).toBe(comparable(routeAgain.body));
     expect(Number(third.headers['content-length'])).toBe(Buffer.byteLength(third.body));
-    expect(sameHeaders(third.headers)).toEqual(sameHeaders(second.headers));
+    expect(sameHeaders(third.headers)).toEqual(sameHeaders(first.headers));
     expect(third.headers['content-security-policy']).toContain("default-src 'none'");
     expect(third.headers['content-type']).toBe('application/json; charset=utf-8');
     // Each scan is counted: the copy check shows 1, 2, 3, then the route's 4.
@@ -155,7 +157,7 @@ describe('verification fast lane', () => {
     expect(scansOf(routeAgain.body)).toBe(4);
     // And recorded, with what the scan said of itself.
     const scan = await post(s.port, json(s.batchCode, { deviceId: 'device-0001', area: ' Quảng Ngãi ' }));
-    expect(s.lane.served).toBe(2);
+    expect(s.lane.served).toBe(3);
     await s.app.verifyHot.scans.flush();
     const rows = await sql<{ n: number; areas: number; devices: number }>`
       select count(*)::int as n, count(area) filter (where area = 'Quảng Ngãi')::int as areas,
@@ -163,6 +165,40 @@ describe('verification fast lane', () => {
       from scans where path = ${new URL(s.batchCode).pathname}`.execute(s.app.db);
     expect(scan.status).toBe(200);
     expect(rows.rows[0]).toEqual({ n: 5, areas: 1, devices: 1 });
+  });
+
+  it('answers a unit code, computed by the route, with the bytes and headers the route sends', async () => {
+    const s = await serve();
+    const body = json(s.units[0]!, { deviceId: 'device-0001', area: 'Sơn Tịnh' });
+    await post(s.port, json(s.batchCode)); // the route: the lane learns its headers
+    const byLane = await post(s.port, body);
+    expect([s.lane.served, s.lane.handedOver]).toEqual([1, 0]);
+    s.lane.enabled = false;
+    const byRoute = await post(s.port, body);
+    s.lane.enabled = true;
+    expect(s.lane.served).toBe(1);
+    /** Less what belongs to one scan: its time, and the code's count and times of scans. */
+    const unitComparable = (text: string) => {
+      const a = JSON.parse(text) as { checkedAt: string; scanHistory: Record<string, unknown> };
+      return { ...a, checkedAt: '…', scanHistory: { ...a.scanHistory, count: '…', first: '…', last: '…' } };
+    };
+    expect(JSON.parse(byLane.body)).toMatchObject({
+      verdict: 'genuine',
+      scanHistory: { count: 1, devices: 1 },
+    });
+    expect(JSON.parse(byRoute.body)).toMatchObject({
+      verdict: 'genuine',
+      scanHistory: { count: 2, devices: 1 },
+    });
+    expect(unitComparable(byLane.body)).toEqual(unitComparable(byRoute.body));
+    expect(Number(byLane.headers['content-length'])).toBe(Buffer.byteLength(byLane.body));
+    expect(sameHeaders(byLane.headers)).toEqual(sameHeaders(byRoute.headers));
+    // Both scans recorded, as the scan said.
+    await s.app.verifyHot.scans.flush();
+    const rows = await sql<{ n: number; devices: number }>`
+      select count(*)::int as n, count(distinct device_hash)::int as devices from scans
+      where path = ${new URL(s.units[0]!).pathname} and area = 'Sơn Tịnh'`.execute(s.app.db);
+    expect(rows.rows[0]).toEqual({ n: 2, devices: 1 });
   });
 
   it('is off with VERIFY_LANE=false', async () => {
@@ -179,7 +215,7 @@ describe('verification fast lane', () => {
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 429, 429]);
     expect(answers.slice(0, 4).map((a) => a.headers['x-ratelimit-remaining'])).toEqual(['3', '2', '1', '0']);
     expect(answers.every((a) => a.headers['x-ratelimit-limit'] === '4')).toBe(true);
-    expect(s.lane.served).toBe(2); // the third and the fourth
+    expect(s.lane.served).toBe(3); // the second to the fourth
     expect(answers[4]!.headers['retry-after']).toMatch(/^\d+$/);
     expect(answers[4]!.headers['content-type']).toContain('application/problem+json');
   });
@@ -210,7 +246,7 @@ describe('verification fast lane', () => {
       const a = await post(s.port, json(forged));
       expect(JSON.parse(a.body).verdict).toBe('forged');
     }
-    expect(s.lane.served).toBe(4); // the route answered two: alone they stay under the threshold
+    expect(s.lane.served).toBe(5); // the route answered one: alone it stays under the threshold
     await s.app.enumerationWatch.drain();
     const alerts = await sql<{ n: number }>`
       select count(*)::int as n from security_alerts where kind = 'enumeration_suspected'`.execute(s.app.db);
@@ -220,7 +256,7 @@ describe('verification fast lane', () => {
   it('sees a recall at once', async () => {
     const s = await serve();
     for (let i = 0; i < 3; i++) await post(s.port, json(s.batchCode));
-    expect(s.lane.served).toBe(1);
+    expect(s.lane.served).toBe(2);
     await recallBatch(s.app.db, s.batch.batchId);
     // The recall was written by SQL, as another process would: the registry's notification drops
     // the kept answers; wait for it as a scan would (the route recomputes once it is seen).
@@ -234,14 +270,10 @@ describe('verification fast lane', () => {
 
   it('hands everything else to the route, which answers it as ever', async () => {
     const s = await serve();
-    for (let i = 0; i < 3; i++) await post(s.port, json(s.batchCode));
-    expect(s.lane.served).toBe(1);
+    await post(s.port, json(s.batchCode));
     const served = s.lane.served;
 
     // Read by the lane, then handed over with its bytes put back.
-    const unit = await post(s.port, json(s.units[0]!, { deviceId: 'device-0001' }));
-    expect(unit.status).toBe(200);
-    expect(JSON.parse(unit.body)).toMatchObject({ verdict: 'genuine', scanHistory: { count: 1 } });
     const located = await post(
       s.port,
       json(s.batchCode, { location: { lat: 15.1, lng: 108.8, consent: true } }),
@@ -274,7 +306,7 @@ describe('verification fast lane', () => {
     expect(JSON.parse(slow.body).verdict).toBe('genuine');
 
     expect(s.lane.served).toBe(served);
-    expect(s.lane.handedOver).toBe(2 + cases.length + 1);
+    expect(s.lane.handedOver).toBe(1 + cases.length + 1);
     // And the lane still answers afterwards, on the same kept answer.
     await post(s.port, json(s.batchCode));
     expect(s.lane.served).toBe(served + 1);
@@ -292,21 +324,24 @@ describe('verification fast lane', () => {
     socket.on('data', (d: Buffer) => (out += d.toString('utf8')));
     const closed = new Promise((r) => socket.on('close', r));
     socket.write(
-      request(json(s.batchCode)) +
-        request(json('not a code')) +
+      request(json(s.batchCode)) + // kept: at once
+        request(json('not a code')) + // computed: a while later
+        request(json(s.batchCode, { location: { lat: 15.1, lng: 108.8, consent: true } })) + // the route
         request(json(s.batchCode)) +
         request(json(s.batchCode), 'Connection: close\r\n'),
     );
-    await closed; // the server closed it after the fourth answer
+    await closed; // the server closed it after the fifth answer
     const answers = out.split(/(?=HTTP\/1\.1 )/);
-    expect(answers.map((a) => /^HTTP\/1\.1 (\d+)/.exec(a)?.[1])).toEqual(['200', '200', '200', '200']);
+    expect(answers.map((a) => /^HTTP\/1\.1 (\d+)/.exec(a)?.[1])).toEqual(['200', '200', '200', '200', '200']);
     expect(answers.map((a) => /"verdict":"([a-z_]+)"/.exec(a)?.[1])).toEqual([
       'genuine',
       'unknown',
       'genuine',
       'genuine',
+      'genuine',
     ]);
-    expect(s.lane.served - served).toBe(3);
+    expect(s.lane.served - served).toBe(4);
+    expect(s.lane.handedOver).toBe(1);
   });
 
   it('stands aside from shutdown on', async () => {
@@ -316,7 +351,7 @@ describe('verification fast lane', () => {
     s.lane.close();
     expect(s.lane.ready).toBe(false);
     expect((await post(s.port, json(s.batchCode))).status).toBe(200);
-    expect(s.lane.served).toBe(1);
+    expect(s.lane.served).toBe(2);
   });
 
   it("is closed by the app's close (its preClose hook)", async () => {
@@ -344,7 +379,10 @@ describe('VerifyLane in front of a plain listener', () => {
   } as unknown as LaneOptions['log'];
 
   /** A server whose own listener echoes the body it reads (with 299), the lane in front of it. */
-  async function echoing(answer: LaneOptions['answer']) {
+  async function echoing(
+    answer: LaneOptions['answer'],
+    compute: LaneOptions['compute'] = () => Promise.reject(new Error('no computed answer here')),
+  ) {
     const server = createServer((req, res) => {
       const got: Buffer[] = [];
       req.on('data', (c: Buffer) => got.push(c));
@@ -356,6 +394,7 @@ describe('VerifyLane in front of a plain listener', () => {
     let count = 0;
     const lane = new VerifyLane({
       answer,
+      compute,
       limiter: () => ({
         max: 100,
         timeWindow: 60_000,
@@ -372,9 +411,9 @@ describe('VerifyLane in front of a plain listener', () => {
     return { server, lane, port: (server.address() as AddressInfo).port };
   }
 
-  it('answers with the learned headers, or puts the bytes back for the listener', async () => {
+  it('answers with the learned headers, or puts the bytes back for the listener (also when computing fails)', async () => {
     const { server, lane, port } = await echoing((body) =>
-      body.code === 'kept' ? { body: '{"verdict":"genuine"}', verdict: 'genuine' } : null,
+      body.code === 'kept' ? { body: '{"verdict":"genuine"}', encoding: 'latin1', verdict: 'genuine' } : null,
     );
     try {
       const kept = await post(port, json('kept'));

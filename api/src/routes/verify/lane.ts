@@ -8,16 +8,19 @@ import type { VerifyBody } from './schemas.ts';
 
 export const VERIFY_PATH = '/api/v1/verify';
 
-/** A kept answer, rendered for this scan (the scan is recorded when it is given). */
+/** An answer for this scan (the scan is recorded when it is given). */
 export interface LaneAnswer {
-  /** The answer's UTF-8 bytes, one character each (`Buffer.from(body, 'latin1')`). */
+  /** The JSON text (`utf8`), or its UTF-8 bytes one character each (`latin1`: a kept answer). */
   body: string;
+  encoding: 'utf8' | 'latin1';
   verdict: string;
 }
 
 export interface LaneOptions {
-  /** The route's kept answer for this body, or null when the route must compute it. */
+  /** The route's kept answer for this body, or null when it must be computed. */
   answer(body: VerifyBody, userAgent: string | undefined, now: Date): LaneAnswer | null;
+  /** The route's answer computed for this body (what its handler answers when nothing is kept). */
+  compute(body: VerifyBody, userAgent: string | undefined, now: Date): Promise<LaneAnswer>;
   /** The route's rate limiter, asked once the routes are registered (null: no lane). */
   limiter(): RouteLimiter | null;
   /** Counts a verdict for the enumeration watch, as the route's onSend hook does. */
@@ -26,6 +29,9 @@ export interface LaneOptions {
   trustProxy: false | readonly string[];
   log: FastifyBaseLogger;
 }
+
+/** What became of a request the lane read: answered, being answered, or the route's (null). */
+type Taken = 'answered' | 'computing' | null;
 
 /** The longest body the lane reads: a code of 4,096 characters, a device id and an area, in JSON. */
 const MAX_BODY = 8 * 1024;
@@ -74,22 +80,25 @@ export function laneBody(text: string): VerifyBody | null {
 /**
  * The fast lane of `POST /api/v1/verify` (issue 9). A batch code scanned again, or the same
  * forgery, is answered by the route from what it kept (routes/verify/index.ts): no database, no
- * signature check. What is left of such a scan is Fastify's request path — routing, the request
+ * signature check. What was left of such a scan was Fastify's request path — routing, the request
  * and reply objects, hooks, the content-type parser, the schema — which on two cores cost about
- * twice the answer itself. The lane answers those scans from Node's own `request` event instead,
- * and hands every other request to Fastify untouched:
+ * twice the answer itself, and about a quarter of the main thread's work for a unit code seen for
+ * the first time. The lane answers scans from Node's own `request` event instead, and hands every
+ * other request to Fastify untouched:
  *
  * - it takes only `POST /api/v1/verify` with a JSON body of known, small length, no content
- *   coding, no Authorization, once the route has answered a kept scan itself (whose headers it
+ *   coding, no Authorization, once the route has answered a scan itself (whose headers it
  *   learned: the security headers and content type are those the route sent, byte for byte);
  * - the body must be in by the end of the event-loop turn that brought the headers (a small JSON
  *   body comes with them); otherwise, and for any body that is not plainly what the schema
  *   accepts, the bytes read are put back into the request and Fastify reads it as if the lane
  *   were not there, with its own deadlines, limits and errors;
- * - the answer comes from the same function the route's handler calls, so the scan is recorded,
- *   counted and kept current in one place; a client is counted in the route's own rate-limit
- *   window (a client over its limit is handed to Fastify, which answers 429), and its verdict in
- *   the enumeration watch;
+ * - the answer comes from the same functions the route's handler calls — the kept answer at once,
+ *   else the computed one when it is done (the request's body is put back meanwhile, so that if
+ *   computing fails, the route is handed the request whole and answers as it would) — so the
+ *   scan is recorded, counted and kept current in one place; a client is counted in the route's
+ *   own rate-limit window (a client over its limit is handed to Fastify, which answers 429), and
+ *   its verdict in the enumeration watch;
  * - from shutdown on, everything goes to Fastify (which closes connections and answers 503).
  *
  * Requests made with `inject` never reach it: they do not go through the server.
@@ -103,6 +112,7 @@ export class VerifyLane {
   #headers: string[] | null = null;
   #limiter: RouteLimiter | null = null;
   #closed = false;
+  #handOver: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
   readonly #trust: ((addr: string, i: number) => boolean) | null;
 
   constructor(private readonly opts: LaneOptions) {
@@ -110,9 +120,9 @@ export class VerifyLane {
   }
 
   /**
-   * The headers the route sent with a kept answer (its security headers and content type), less
+   * The headers the route sent with an answer (its security headers and content type), less
    * those of the one answer: fixed for the route (its helmet options, its content type), so the
-   * first kept answer's are kept. The lane serves nothing until it has them.
+   * first answer's are kept. The lane serves nothing until it has them.
    */
   learn(headers: OutgoingHttpHeaders): void {
     if (this.#headers !== null) return;
@@ -164,6 +174,7 @@ export class VerifyLane {
       this.handedOver++;
       next.call(server, req, res);
     };
+    this.#handOver = handOver;
     // Once the socket's bytes that brought the headers are parsed and this turn of the event loop
     // has read what it could: one function for every request, so that waiting costs no closure.
     const afterHeaders = (req: IncomingMessage, res: ServerResponse, length: number): void => {
@@ -204,47 +215,83 @@ export class VerifyLane {
     if (!req.complete || req.readableLength !== length || req.readableFlowing !== null) return false;
     const raw = req.read() as Buffer | null;
     if (raw === null) return false;
-    let answered: boolean;
+    let taken: Taken;
     try {
-      answered = raw.length === length && this.#answer(req, res, raw);
+      taken = raw.length === length ? this.#answer(req, res, raw) : null;
     } catch (err) {
       // A fault of the lane is never the client's: the route answers instead, if it still can.
       this.opts.log.error({ err }, 'verification fast lane failed; the route answers');
-      answered = res.headersSent;
+      taken = res.headersSent ? 'answered' : null;
     }
-    if (answered) this.served++;
-    else req.unshift(raw);
-    return answered;
+    if (taken === null) req.unshift(raw);
+    return taken !== null;
   }
 
-  /** Answers the request from a kept answer; false (nothing sent, nothing counted) otherwise. */
-  #answer(req: IncomingMessage, res: ServerResponse, raw: Buffer): boolean {
+  /**
+   * Answers the request — at once from a kept answer, or once the route's computation is done —
+   * and counts it; null (nothing sent, nothing counted, the body still to be put back) when the
+   * route must answer it.
+   */
+  #answer(req: IncomingMessage, res: ServerResponse, raw: Buffer): Taken {
     const headers = this.#headers;
     const limiter = this.#limiter;
-    if (headers === null || this.#closed || limiter === null) return false;
+    if (headers === null || this.#closed || limiter === null) return null;
     const body = laneBody(raw.toString('utf8'));
-    if (body === null) return false;
+    if (body === null) return null;
     const ip = this.#ip(req);
-    if (ip === undefined) return false;
+    if (ip === undefined) return null;
     // What the rate-limit plugin keys a client by (an IPv4 address is itself).
     const key = ip.includes(':') ? normalizeIP(ip) : ip;
     // Past the limit, Fastify answers (429, counted there): the lane counts only what it answers.
-    if (limiter.peek(key).current >= limiter.max) return false;
+    if (limiter.peek(key).current >= limiter.max) return null;
     const started = performance.now();
-    const answer = this.opts.answer(body, req.headers['user-agent'], new Date());
-    if (answer === null) return false;
-    const { current, ttl } = limiter.hit(key);
+    const userAgent = req.headers['user-agent'];
+    const now = new Date();
+    const kept = this.opts.answer(body, userAgent, now);
+    const hit = limiter.hit(key);
+    if (kept !== null) {
+      this.#send(res, ip, hit, kept, started);
+      return 'answered';
+    }
+    // Computed (a first scan, a unit code, a database to ask): until the answer is in, the request
+    // stays as it came, its body put back, so that a fault hands it to the route whole.
+    req.unshift(raw);
+    this.opts.compute(body, userAgent, now).then(
+      (answer) => {
+        req.read();
+        this.#send(res, ip, hit, answer, started);
+      },
+      (err: unknown) => {
+        // The route answers (its error handler, if it fails the same way), and counts it again.
+        this.opts.log.error({ err }, 'verification fast lane could not compute an answer; the route answers');
+        this.#handOver?.(req, res);
+      },
+    );
+    return 'computing';
+  }
+
+  /** Sends an answer with the route's headers and this client's rate-limit window. */
+  #send(
+    res: ServerResponse,
+    ip: string,
+    hit: { current: number; ttl: number },
+    answer: LaneAnswer,
+    started: number,
+  ): void {
+    const headers = this.#headers!;
+    const max = this.#limiter!.max;
     this.opts.noteVerdict(ip, answer.verdict);
     const bytes = answer.body;
     // The learned headers, then this answer's four (writeHead reads the list and keeps nothing).
     const n = headers.length - 8;
-    headers[n + 1] = String(limiter.max);
-    headers[n + 3] = String(Math.max(0, limiter.max - current));
-    headers[n + 5] = String(Math.ceil(ttl / 1000));
-    headers[n + 7] = String(bytes.length);
+    headers[n + 1] = String(max);
+    headers[n + 3] = String(Math.max(0, max - hit.current));
+    headers[n + 5] = String(Math.ceil(hit.ttl / 1000));
+    headers[n + 7] = String(answer.encoding === 'latin1' ? bytes.length : Buffer.byteLength(bytes, 'utf8'));
     res.writeHead(200, headers);
-    // The headers and the answer go out as one string, byte for byte, in one write.
-    res.end(bytes, 'latin1');
+    // The headers and the answer go out as one string in one write.
+    res.end(bytes, answer.encoding);
+    this.served++;
     if (INFO_OR_LOWER.has(this.opts.log.level)) {
       this.opts.log.info(
         {
@@ -257,7 +304,6 @@ export class VerifyLane {
         'request completed',
       );
     }
-    return true;
   }
 
   /** The client's address as Fastify's `request.ip` gives it (X-Forwarded-For from trusted proxies only). */
