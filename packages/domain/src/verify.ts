@@ -216,14 +216,21 @@ const LABELS: Record<CheckId, [string, string]> = {
   internal: ['Kiểm tra hoàn tất', 'Verification completed'],
 };
 
-function check(
-  id: CheckId,
-  ok: boolean,
-  extra: Omit<Check, 'id' | 'ok' | 'label_vi' | 'label_en'> = {},
-): Check {
+/**
+ * A check. One without details is the same in every verification: it is one frozen object per id
+ * and outcome, so that whoever serializes answers can do it once (api verify `answerJson`).
+ */
+function check(id: CheckId, ok: boolean, extra?: Omit<Check, 'id' | 'ok' | 'label_vi' | 'label_en'>): Check {
   const [vi, en] = LABELS[id];
-  return { id, ok, label_vi: vi, label_en: en, ...extra };
+  if (extra !== undefined) return { id, ok, label_vi: vi, label_en: en, ...extra };
+  const key = `${id}:${ok}`;
+  let plain = PLAIN_CHECKS.get(key);
+  if (plain === undefined)
+    PLAIN_CHECKS.set(key, (plain = Object.freeze({ id, ok, label_vi: vi, label_en: en })));
+  return plain;
 }
+
+const PLAIN_CHECKS = new Map<string, Check>();
 
 function fail(id: CheckId, verdict: Verdict, vi: string, en: string, extra: Partial<Check> = {}): Check {
   return check(id, false, { verdict, detail_vi: vi, detail_en: en, ...extra });

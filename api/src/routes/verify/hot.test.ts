@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { batchScanLimit, type EcPublicJwk } from '@ocop/domain';
 import { BatchScanCounts, es256Verifier } from './hot.ts';
+import { answerJson } from './index.ts';
 import { insertScans, uaClass, type ScanRecord } from './queries.ts';
 import { SignatureWorkers } from './signature-workers.ts';
 import { buildApp } from '../../app.ts';
@@ -446,6 +447,47 @@ describe('the answer kept for a batch code', () => {
         .filter((n) => n !== 'date' && !n.startsWith('x-ratelimit'))
         .sort();
     expect(names(second.headers)).toEqual(names(first.headers));
+  });
+});
+
+describe('the answer as JSON', () => {
+  it('is JSON.stringify of the answer, byte for byte, with its frozen parts serialized once', async () => {
+    const c = await issued(2);
+    const texts = [
+      c.batchUrl,
+      c.unitUrls[0]!,
+      c.batchUrl.replace(/s=.{6}/, 's=AAAAAA'),
+      'not a code at all "quoted" \\ \u2028',
+    ];
+    const answers: Record<string, unknown>[] = [];
+    for (const code of texts) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/verify',
+        payload: { code, deviceId: 'device-json-1' },
+      });
+      // What the route sent is what JSON.stringify writes (no space, its escapes, its key order).
+      expect(res.body).toBe(JSON.stringify(JSON.parse(res.body)));
+      answers.push(JSON.parse(res.body) as Record<string, unknown>);
+    }
+    const shared = Object.freeze({
+      name: 'Nước mắm "Mười Quý"',
+      zones: Object.freeze([Object.freeze({ code: 'QN-01' })]),
+    });
+    const plain = Object.freeze({ id: 'format', ok: true, label_vi: 'Mã đúng', label_en: 'Format' });
+    for (const a of answers) {
+      const variants = [
+        a,
+        { ...a, product: shared, producer: shared, checks: [plain, ...(a.checks as object[]), plain] },
+        { ...a, key: undefined, extra: { nested: [1, 'x', null, true] }, verdict: 'genuine' },
+      ];
+      for (const v of variants) {
+        // Twice: the second time from what was kept of the frozen parts.
+        expect(answerJson(v as never)).toBe(JSON.stringify(v));
+        expect(answerJson(v as never)).toBe(JSON.stringify(v));
+      }
+    }
+    expect(answerJson({} as never)).toBe('{}');
   });
 });
 

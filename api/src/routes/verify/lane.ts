@@ -281,16 +281,18 @@ export class VerifyLane {
     const headers = this.#headers!;
     const max = this.#limiter!.max;
     this.opts.noteVerdict(ip, answer.verdict);
-    const bytes = answer.body;
+    // A kept answer is its bytes already, in a string that goes out with the headers in one write;
+    // a computed one is encoded once (not measured, then encoded again).
+    const bytes = answer.encoding === 'latin1' ? answer.body : Buffer.from(answer.body, 'utf8');
     // The learned headers, then this answer's four (writeHead reads the list and keeps nothing).
     const n = headers.length - 8;
     headers[n + 1] = String(max);
     headers[n + 3] = String(Math.max(0, max - hit.current));
     headers[n + 5] = String(Math.ceil(hit.ttl / 1000));
-    headers[n + 7] = String(answer.encoding === 'latin1' ? bytes.length : Buffer.byteLength(bytes, 'utf8'));
+    headers[n + 7] = String(bytes.length);
     res.writeHead(200, headers);
-    // The headers and the answer go out as one string in one write.
-    res.end(bytes, answer.encoding);
+    if (typeof bytes === 'string') res.end(bytes, 'latin1');
+    else res.end(bytes);
     this.served++;
     if (INFO_OR_LOWER.has(this.opts.log.level)) {
       this.opts.log.info(

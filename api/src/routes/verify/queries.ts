@@ -370,6 +370,15 @@ export function unitCodeFinder(handle: DbHandle, maxBatch = 64): UnitCodeFinder 
     });
 }
 
+/** `value` and everything in it, frozen. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 /** A batch with its product, producer, certificates, zones and events, or null when absent. */
 export async function findBatchRecord(handle: DbHandle, batchId: string): Promise<BatchRecord | null> {
   const [row] = await runStatement<BatchSqlRow>(handle, BATCH_STATEMENT, [batchId]);
@@ -387,7 +396,8 @@ export async function findBatchRecord(handle: DbHandle, batchId: string): Promis
       recallReason: row.recall_reason,
       recalledAt: iso(row.recalled_at),
     },
-    product: {
+    // Frozen: every answer of the batch shows these same objects (their JSON is made once).
+    product: deepFreeze({
       id: row.product_id,
       ref: row.public_ref,
       gtin: row.gtin,
@@ -397,8 +407,8 @@ export async function findBatchRecord(handle: DbHandle, batchId: string): Promis
       category: row.category_name,
       imageUrl: row.image_path,
       commune: row.product_unit,
-    },
-    producer: {
+    }),
+    producer: deepFreeze({
       id: row.producer_id,
       name: row.producer_name,
       kind: row.producer_kind,
@@ -406,16 +416,18 @@ export async function findBatchRecord(handle: DbHandle, batchId: string): Promis
       commune: row.producer_unit,
       phone: row.phone,
       website: row.website,
-    },
+    }),
     certificates: row.certificates ?? [],
-    zones: row.zones ?? [],
-    events: (row.events ?? []).map((e) => ({
-      type: e.type,
-      occurredAt: iso(e.occurredAt),
-      place: e.place,
-      actor: e.actor,
-      note: e.note,
-    })),
+    zones: deepFreeze(row.zones ?? []),
+    events: deepFreeze(
+      (row.events ?? []).map((e) => ({
+        type: e.type,
+        occurredAt: iso(e.occurredAt),
+        place: e.place,
+        actor: e.actor,
+        note: e.note,
+      })),
+    ),
     units: batchUnits(issuedUnits, Number(row.quantity)),
   };
 }
