@@ -448,6 +448,27 @@ describe('VerifyLane in front of a plain listener', () => {
       server.close();
     }
   });
+
+  it('hands the request over whole when a computed answer cannot be sent', async () => {
+    const unsendable = {
+      encoding: 'utf8' as const,
+      verdict: 'genuine',
+      get body(): string {
+        throw new Error('a fault while sending');
+      },
+    };
+    const { server, lane, port } = await echoing(
+      () => null,
+      async () => unsendable,
+    );
+    try {
+      const body = json('computed', { deviceId: 'device-0001', area: 'Sơn Tịnh' });
+      expect(await post(port, body)).toMatchObject({ status: 299, body });
+      expect([lane.served, lane.handedOver]).toEqual([0, 1]);
+    } finally {
+      server.close();
+    }
+  });
 });
 
 describe('laneBody', () => {

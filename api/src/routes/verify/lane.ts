@@ -255,18 +255,23 @@ export class VerifyLane {
     }
     // Computed (a first scan, a unit code, a database to ask): until the answer is in, the request
     // stays as it came, its body put back, so that a fault hands it to the route whole.
+    const computing = this.opts.compute(body, userAgent, now);
     req.unshift(raw);
-    this.opts.compute(body, userAgent, now).then(
-      (answer) => {
-        req.read();
+    const fail = (err: unknown): void => {
+      // The route answers (its error handler, if it fails the same way), and counts it again.
+      this.opts.log.error({ err }, 'verification fast lane could not answer; the route answers');
+      if (!res.headersSent) this.#handOver?.(req, res);
+      else res.destroy();
+    };
+    computing.then((answer) => {
+      try {
         this.#send(res, ip, hit, answer, started);
-      },
-      (err: unknown) => {
-        // The route answers (its error handler, if it fails the same way), and counts it again.
-        this.opts.log.error({ err }, 'verification fast lane could not compute an answer; the route answers');
-        this.#handOver?.(req, res);
-      },
-    );
+      } catch (err) {
+        fail(err);
+        return;
+      }
+      req.read(); // the body, drained
+    }, fail);
     return 'computing';
   }
 
