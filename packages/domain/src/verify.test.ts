@@ -490,6 +490,46 @@ describe('verifyCode: a verdict for every branch (live registry)', () => {
     });
   });
 
+  it('shares the checks that depend on nothing but their inputs (frozen), and only those', async () => {
+    const run = (devices: number, batchCertificate = CERT) =>
+      verifyCode(
+        input(
+          unitCode.url,
+          live(unitCode.sig, k1.kid, { batchCertificate, currentCertificate: batchCertificate }),
+          {
+            history: { ...QUIET, distinctDevices: devices },
+          },
+        ),
+      );
+    const [a, b, c] = [await run(1), await run(1), await run(7)];
+    const other = await run(1, { ...CERT, validTo: '2030-01-01' });
+    const byId = (r: typeof a) => new Map(r.checks.map((k) => [k.id, k]));
+    const [ma, mb, mc, mo] = [byId(a), byId(b), byId(c), byId(other)];
+    for (const [id, check] of ma) {
+      // The same inputs: the same object, frozen with its evidence, or a fresh one each time.
+      if (check === mb.get(id)) {
+        expect([
+          id,
+          Object.isFrozen(check),
+          check.evidence === undefined || Object.isFrozen(check.evidence),
+        ]).toEqual([id, true, true]);
+      } else {
+        expect(mb.get(id)).toEqual(check);
+      }
+    }
+    expect(ma.get('copy_devices')).toBe(mb.get('copy_devices'));
+    expect(mc.get('copy_devices')).toMatchObject({ ok: false, evidence: { devices: 7 } });
+    expect(ma.get('copy_devices')).toMatchObject({ ok: true, evidence: { devices: 1 } });
+    expect(ma.get('certificate')).toBe(mb.get('certificate'));
+    expect(mo.get('certificate')?.detail_en).toContain('2030-01-01');
+    expect(ma.get('certificate')?.detail_en).not.toContain('2030-01-01');
+    expect(mo.get('batch_made_while_valid')?.detail_en).toContain('2030-01-01');
+    // Reading them out of an answer never changes them.
+    expect(() => {
+      (ma.get('certificate') as { ok: boolean }).ok = false;
+    }).toThrow(TypeError);
+  });
+
   it('returns the parsed code and the key', async () => {
     const r = await verifyCode(input(unitCode.url, live(unitCode.sig, k1.kid)));
     expect(r.code).toMatchObject({ kind: 'unit', gtin: GTIN, lot: 'L2026-11', serial: 'aB3dE5fG7hJ9' });

@@ -232,6 +232,24 @@ function check(id: CheckId, ok: boolean, extra?: Omit<Check, 'id' | 'ok' | 'labe
 
 const PLAIN_CHECKS = new Map<string, Check>();
 
+/**
+ * A check with details that depend only on `key` (the values its texts and evidence are made of),
+ * shared and frozen like the plain ones: every unit code of a batch on a day gets the same
+ * certificate, stars and best-before checks, and every first scan the same copy checks.
+ */
+function shared(key: string, make: () => Check): Check {
+  let c = SHARED_CHECKS.get(key);
+  if (c === undefined) {
+    if (SHARED_CHECKS.size >= 4096) SHARED_CHECKS.clear();
+    c = make();
+    if (c.evidence) Object.freeze(c.evidence);
+    SHARED_CHECKS.set(key, Object.freeze(c));
+  }
+  return c;
+}
+
+const SHARED_CHECKS = new Map<string, Check>();
+
 function fail(id: CheckId, verdict: Verdict, vi: string, en: string, extra: Partial<Check> = {}): Check {
   return check(id, false, { verdict, detail_vi: vi, detail_en: en, ...extra });
 }
@@ -312,10 +330,12 @@ function certificateCheck(
   switch (state) {
     case 'valid':
     case 'superseded':
-      return check('certificate', true, {
-        detail_vi: `Hiệu lực đến hết ngày ${cert?.validTo ?? '?'}.`,
-        detail_en: `Valid through ${cert?.validTo ?? '?'}.`,
-      });
+      return shared(`certificate|${cert?.validTo ?? '?'}`, () =>
+        check('certificate', true, {
+          detail_vi: `Hiệu lực đến hết ngày ${cert?.validTo ?? '?'}.`,
+          detail_en: `Valid through ${cert?.validTo ?? '?'}.`,
+        }),
+      );
     case 'revoked':
       return fail(
         'certificate',
@@ -569,10 +589,12 @@ async function run(
     const madeWhileValid = wasValidOn(batchCert, batch.producedOn);
     checks.push(
       madeWhileValid
-        ? check('batch_made_while_valid', true, {
-            detail_vi: `Sản xuất ngày ${batch.producedOn}, khi giấy chứng nhận (${batchCert.validFrom} → ${batchCert.validTo}) còn hiệu lực.`,
-            detail_en: `Made on ${batch.producedOn}, while the certificate (${batchCert.validFrom} → ${batchCert.validTo}) was valid.`,
-          })
+        ? shared(`made|${batch.producedOn}|${batchCert.validFrom}|${batchCert.validTo}`, () =>
+            check('batch_made_while_valid', true, {
+              detail_vi: `Sản xuất ngày ${batch.producedOn}, khi giấy chứng nhận (${batchCert.validFrom} → ${batchCert.validTo}) còn hiệu lực.`,
+              detail_en: `Made on ${batch.producedOn}, while the certificate (${batchCert.validFrom} → ${batchCert.validTo}) was valid.`,
+            }),
+          )
         : fail(
             'batch_made_while_valid',
             'expired_certificate',
@@ -581,18 +603,20 @@ async function run(
           ),
     );
     checks.push(
-      check('stars', true, {
-        evidence: { stars: current.stars, starsWhenMade: batchCert.stars },
-        ...(batchCert.stars !== current.stars
-          ? {
-              detail_vi: `Hiện được công nhận ${current.stars} sao; lô này sản xuất khi sản phẩm đạt ${batchCert.stars} sao.`,
-              detail_en: `Now certified ${current.stars} stars; this batch was made when the product held ${batchCert.stars}.`,
-            }
-          : {
-              detail_vi: `${current.stars} sao — hãy so sánh với số sao in trên bao bì.`,
-              detail_en: `${current.stars} stars — compare with the stars printed on the pack.`,
-            }),
-      }),
+      shared(`stars|${current.stars}|${batchCert.stars}`, () =>
+        check('stars', true, {
+          evidence: { stars: current.stars, starsWhenMade: batchCert.stars },
+          ...(batchCert.stars !== current.stars
+            ? {
+                detail_vi: `Hiện được công nhận ${current.stars} sao; lô này sản xuất khi sản phẩm đạt ${batchCert.stars} sao.`,
+                detail_en: `Now certified ${current.stars} stars; this batch was made when the product held ${batchCert.stars}.`,
+              }
+            : {
+                detail_vi: `${current.stars} sao — hãy so sánh với số sao in trên bao bì.`,
+                detail_en: `${current.stars} stars — compare with the stars printed on the pack.`,
+              }),
+        }),
+      ),
     );
     checks.push(
       batch.status === 'recalled'
@@ -606,17 +630,20 @@ async function run(
     );
     if (batch.bestBefore !== null) {
       const passed = compareDates(batch.bestBefore, today) < 0;
+      const bestBefore = batch.bestBefore;
       checks.push(
-        passed
-          ? check('best_before', false, {
-              warning: true,
-              detail_vi: `Đã quá hạn sử dụng (${batch.bestBefore}). Sản phẩm vẫn là hàng thật.`,
-              detail_en: `Past its best-before date (${batch.bestBefore}). The product is still genuine.`,
-            })
-          : check('best_before', true, {
-              detail_vi: `Hạn sử dụng đến ${batch.bestBefore}.`,
-              detail_en: `Best before ${batch.bestBefore}.`,
-            }),
+        shared(`best|${passed}|${bestBefore}`, () =>
+          passed
+            ? check('best_before', false, {
+                warning: true,
+                detail_vi: `Đã quá hạn sử dụng (${bestBefore}). Sản phẩm vẫn là hàng thật.`,
+                detail_en: `Past its best-before date (${bestBefore}). The product is still genuine.`,
+              })
+            : check('best_before', true, {
+                detail_vi: `Hạn sử dụng đến ${bestBefore}.`,
+                detail_en: `Best before ${bestBefore}.`,
+              }),
+        ),
       );
     }
     copyChecks(checks, code, history, batch.units);
@@ -717,30 +744,34 @@ function copyChecks(
     const devices = Number(history.distinctDevices) || 0;
     const areas = Number(history.distinctAreas) || 0;
     checks.push(
-      devices >= CLONE_DEVICE_THRESHOLD
-        ? fail(
-            'copy_devices',
-            'suspected_copy',
-            `Mã sản phẩm này đã được quét trên ${devices} thiết bị khác nhau trong ${CLONE_WINDOW_DAYS} ngày: tem có thể bị sao chép.`,
-            `This unit code was scanned on ${devices} different devices within ${CLONE_WINDOW_DAYS} days: the label may have been copied.`,
-            { evidence: { devices, threshold: CLONE_DEVICE_THRESHOLD, windowDays: CLONE_WINDOW_DAYS } },
-          )
-        : check('copy_devices', true, {
-            evidence: { devices, threshold: CLONE_DEVICE_THRESHOLD, windowDays: CLONE_WINDOW_DAYS },
-          }),
+      shared(`devices|${devices}`, () =>
+        devices >= CLONE_DEVICE_THRESHOLD
+          ? fail(
+              'copy_devices',
+              'suspected_copy',
+              `Mã sản phẩm này đã được quét trên ${devices} thiết bị khác nhau trong ${CLONE_WINDOW_DAYS} ngày: tem có thể bị sao chép.`,
+              `This unit code was scanned on ${devices} different devices within ${CLONE_WINDOW_DAYS} days: the label may have been copied.`,
+              { evidence: { devices, threshold: CLONE_DEVICE_THRESHOLD, windowDays: CLONE_WINDOW_DAYS } },
+            )
+          : check('copy_devices', true, {
+              evidence: { devices, threshold: CLONE_DEVICE_THRESHOLD, windowDays: CLONE_WINDOW_DAYS },
+            }),
+      ),
     );
     checks.push(
-      areas >= CLONE_AREA_THRESHOLD
-        ? fail(
-            'copy_areas',
-            'suspected_copy',
-            `Mã sản phẩm này đã được quét ở ${areas} khu vực khác nhau trong ${CLONE_WINDOW_DAYS} ngày: tem có thể bị sao chép.`,
-            `This unit code was scanned in ${areas} different areas within ${CLONE_WINDOW_DAYS} days: the label may have been copied.`,
-            { evidence: { areas, threshold: CLONE_AREA_THRESHOLD, windowDays: CLONE_WINDOW_DAYS } },
-          )
-        : check('copy_areas', true, {
-            evidence: { areas, threshold: CLONE_AREA_THRESHOLD, windowDays: CLONE_WINDOW_DAYS },
-          }),
+      shared(`areas|${areas}`, () =>
+        areas >= CLONE_AREA_THRESHOLD
+          ? fail(
+              'copy_areas',
+              'suspected_copy',
+              `Mã sản phẩm này đã được quét ở ${areas} khu vực khác nhau trong ${CLONE_WINDOW_DAYS} ngày: tem có thể bị sao chép.`,
+              `This unit code was scanned in ${areas} different areas within ${CLONE_WINDOW_DAYS} days: the label may have been copied.`,
+              { evidence: { areas, threshold: CLONE_AREA_THRESHOLD, windowDays: CLONE_WINDOW_DAYS } },
+            )
+          : check('copy_areas', true, {
+              evidence: { areas, threshold: CLONE_AREA_THRESHOLD, windowDays: CLONE_WINDOW_DAYS },
+            }),
+      ),
     );
   } else if (units !== null && Number.isFinite(units) && units > 0) {
     const scans = Number(history.totalScans) || 0;
