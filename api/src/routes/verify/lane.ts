@@ -30,9 +30,6 @@ export interface LaneOptions {
   log: FastifyBaseLogger;
 }
 
-/** What became of a request the lane read: answered, being answered, or the route's (null). */
-type Taken = 'answered' | 'computing' | null;
-
 /** The longest body the lane reads: a code of 4,096 characters, a device id and an area, in JSON. */
 const MAX_BODY = 8 * 1024;
 const JSON_TYPES = new Set(['application/json', 'application/json; charset=utf-8']);
@@ -215,35 +212,35 @@ export class VerifyLane {
     if (!req.complete || req.readableLength !== length || req.readableFlowing !== null) return false;
     const raw = req.read() as Buffer | null;
     if (raw === null) return false;
-    let taken: Taken;
+    let taken: boolean;
     try {
-      taken = raw.length === length ? this.#answer(req, res, raw) : null;
+      taken = raw.length === length && this.#answer(req, res, raw);
     } catch (err) {
       // A fault of the lane is never the client's: the route answers instead, if it still can.
       this.opts.log.error({ err }, 'verification fast lane failed; the route answers');
-      taken = res.headersSent ? 'answered' : null;
+      taken = res.headersSent;
     }
-    if (taken === null) req.unshift(raw);
-    return taken !== null;
+    if (!taken) req.unshift(raw);
+    return taken;
   }
 
   /**
    * Answers the request — at once from a kept answer, or once the route's computation is done —
-   * and counts it; null (nothing sent, nothing counted, the body still to be put back) when the
+   * and counts it; false (nothing sent, nothing counted, the body still to be put back) when the
    * route must answer it.
    */
-  #answer(req: IncomingMessage, res: ServerResponse, raw: Buffer): Taken {
+  #answer(req: IncomingMessage, res: ServerResponse, raw: Buffer): boolean {
     const headers = this.#headers;
     const limiter = this.#limiter;
-    if (headers === null || this.#closed || limiter === null) return null;
+    if (headers === null || this.#closed || limiter === null) return false;
     const body = laneBody(raw.toString('utf8'));
-    if (body === null) return null;
+    if (body === null) return false;
     const ip = this.#ip(req);
-    if (ip === undefined) return null;
+    if (ip === undefined) return false;
     // What the rate-limit plugin keys a client by (an IPv4 address is itself).
     const key = ip.includes(':') ? normalizeIP(ip) : ip;
     // Past the limit, Fastify answers (429, counted there): the lane counts only what it answers.
-    if (limiter.peek(key).current >= limiter.max) return null;
+    if (limiter.peek(key).current >= limiter.max) return false;
     const started = performance.now();
     const userAgent = req.headers['user-agent'];
     const now = new Date();
@@ -251,7 +248,7 @@ export class VerifyLane {
     const hit = limiter.hit(key);
     if (kept !== null) {
       this.#send(res, ip, hit, kept, started);
-      return 'answered';
+      return true;
     }
     // Computed (a first scan, a unit code, a database to ask): until the answer is in, the request
     // stays as it came, its body put back, so that a fault hands it to the route whole.
@@ -272,7 +269,7 @@ export class VerifyLane {
       }
       req.read(); // the body, drained
     }, fail);
-    return 'computing';
+    return true;
   }
 
   /** Sends an answer with the route's headers and this client's rate-limit window. */
