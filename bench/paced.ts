@@ -35,6 +35,8 @@ export interface PacedResult {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** The p99 of each second of the run, by when the requests were due: one stall, or a steady tail. */
+  p99BySecondMs: number[];
   /** Answers per second over the run. */
   rate: number;
 }
@@ -67,6 +69,8 @@ export async function paced(opts: PacedOptions): Promise<PacedResult> {
   );
   const total = Math.round(opts.rate * opts.seconds);
   const latencies = new Float64Array(total);
+  /** The second of the run each answered request was due in, in the order of `latencies`. */
+  const dueSecond = new Uint16Array(total);
   let answered = 0;
   let non2xx = 0;
   let errors = 0;
@@ -75,6 +79,7 @@ export async function paced(opts: PacedOptions): Promise<PacedResult> {
   /** Due times of requests that found every connection busy. */
   const backlog: number[] = [];
   let finish: (() => void) | null = null;
+  let start = 0;
 
   const send = (conn: Conn, due: number): void => {
     conn.due = due;
@@ -83,6 +88,7 @@ export async function paced(opts: PacedOptions): Promise<PacedResult> {
     sent++;
   };
   const done = (conn: Conn): void => {
+    dueSecond[answered] = Math.floor((conn.due! - start) / 1000);
     latencies[answered++] = performance.now() - conn.due!;
     if (conn.status < 200 || conn.status > 299) non2xx++;
     conn.due = null;
@@ -141,7 +147,7 @@ export async function paced(opts: PacedOptions): Promise<PacedResult> {
     idle.push(conn);
   }
 
-  const start = performance.now();
+  start = performance.now();
   const interval = 1000 / opts.rate;
   let next = 0;
   await new Promise<void>((resolve) => {
@@ -167,6 +173,10 @@ export async function paced(opts: PacedOptions): Promise<PacedResult> {
   const elapsed = (performance.now() - start) / 1000;
   for (const conn of conns) conn.socket.destroy();
   const missing = total - answered - errors;
+  const seconds: number[][] = Array.from({ length: Math.ceil(opts.seconds) }, () => []);
+  for (let i = 0; i < answered; i++)
+    seconds[Math.min(seconds.length - 1, dueSecond[i]!)]!.push(latencies[i]!);
+  const p99BySecondMs = seconds.map((l) => Math.round(quantile(Float64Array.from(l).sort(), 0.99) * 10) / 10);
   const sorted = latencies.subarray(0, answered).sort();
   return {
     sent,
@@ -176,6 +186,7 @@ export async function paced(opts: PacedOptions): Promise<PacedResult> {
     p50Ms: Math.round(quantile(sorted, 0.5) * 10) / 10,
     p99Ms: Math.round(quantile(sorted, 0.99) * 10) / 10,
     maxMs: Math.round(quantile(sorted, 1) * 10) / 10,
+    p99BySecondMs,
     rate: Math.round(answered / elapsed),
   };
 }

@@ -214,6 +214,7 @@ export class RegistryWatch {
 
 /** Issued code rows and batch records in memory, kept correct as described above. */
 export class HotRegistry {
+  /** Batch codes' rows (a unit code's row is read with its scans, every time). */
   readonly codes = new Lru<string, CodeRow>(200_000);
   readonly #batches = new Map<string, { at: number; record: BatchRecord }>();
   #generation = 0;

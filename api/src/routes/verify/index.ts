@@ -383,20 +383,24 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
     let record: CodeRecord | null = null;
     let past: PastScans | null = null;
     const registry = async (code: ParsedCode): Promise<RegistryInput> => {
-      // The code's own row (cached for good once read) and, for a unit code, its earlier scans
-      // in the same round trip; then its batch's record (cached until the registry changes).
-      const cached = hot.registry.codes.get(code.path);
-      let row: CodeRow | null | undefined = cached;
+      // The code's own row, then its batch's record (cached until the registry changes). A
+      // batch code's row is cached for good once read. A unit code's comes with its earlier
+      // scans in the one round trip its history needs anyway, so it is not kept: keeping it
+      // would only fill the heap with rows never read again (one per unit code scanned).
+      let row: CodeRow | null | undefined;
       if (code.kind === 'unit') {
         if (hot.scans.pendingFor(code.path) > 0) await hot.scans.flush();
         const found = await findUnit(code.path, deviceHash, area);
         row = found?.code ?? null;
         past = found?.past ?? null;
-      } else if (row === undefined) {
-        row = await findCode(app.dbHandle, code.path);
+      } else {
+        row = hot.registry.codes.get(code.path);
+        if (row === undefined) {
+          row = await findCode(app.dbHandle, code.path);
+          if (row) hot.registry.codes.set(code.path, row);
+        }
       }
       if (!row) return liveRegistry(null);
-      if (!cached) hot.registry.codes.set(code.path, row);
       let batch = hot.registry.batch(row.batchId);
       if (batch === undefined) {
         const generation = hot.registry.generation;

@@ -275,6 +275,22 @@ describe('POST /api/v1/verify reaches every verdict', () => {
   );
 });
 
+describe('what a scan keeps in memory', () => {
+  it("keeps a batch code's row, never a unit code's (read with its scans every time)", async () => {
+    const c = await issued(3);
+    const codes = t.app.verifyHot.registry.codes;
+    const before = codes.size;
+    for (const code of c.unitUrls) expect((await verify({ code })).json().verdict).toBe('genuine');
+    expect(codes.size).toBe(before);
+    expect((await verify({ code: c.batchUrl })).json().verdict).toBe('genuine');
+    expect(codes.size).toBe(before + 1);
+    // A unit code scanned again still sees its first scan: its row and history came from the database.
+    const again = (await verify({ code: c.unitUrls[0]! })).json();
+    expect(again.verdict).toBe('genuine');
+    expect(again.scanHistory.count).toBe(2);
+  });
+});
+
 describe('scans are recorded without IP address or unconsented location', () => {
   it('keeps a keyed hash of the device id, the area and a user-agent class only', async () => {
     const c = await issued(1);
