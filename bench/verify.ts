@@ -324,6 +324,7 @@ async function benchOne(
       for (const row of rows.slice(-2)) {
         opts.log(`  ${row.name}: ${row.requestsPerSecond} req/s, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms`);
       }
+      opts.log(`    p99 of each second, evenly spaced: ${p.result.p99BySecondMs.join(', ')} ms`);
     }
     if (coldUnits.reused > 0) {
       opts.log(`  note: ${coldUnits.reused} unit codes were sent twice (raise the unit codes issued)`);
