@@ -305,10 +305,16 @@ async function benchOne(
         ratio: null,
       });
       const bodies = c.bodies!;
-      const sent = Array.from({ length: Math.ceil(c.rate! * opts.seconds) }, () => bodies.take());
-      const p = await metered(c, () =>
-        paced({ url: c.url, bodies: sent, rate: c.rate!, seconds: opts.seconds, connections: 50 }),
-      );
+      const evenly = (seconds: number) =>
+        paced({
+          url: c.url,
+          bodies: Array.from({ length: Math.ceil(c.rate! * seconds) }, () => bodies.take()),
+          rate: c.rate!,
+          seconds,
+          connections: 50,
+        });
+      await evenly(Math.min(2, opts.seconds)); // warm-up (the generator's own code too), discarded
+      const p = await metered(c, () => evenly(opts.seconds));
       rows.push({
         name: `${c.name} (evenly spaced)`,
         requestsPerSecond: p.result.rate,
@@ -389,9 +395,9 @@ export async function benchVerify(
   const seconds = opts.seconds ?? Number(process.env.BENCH_SECONDS ?? 10);
   const rounds = Math.max(1, Math.round(opts.rounds ?? Number(process.env.BENCH_ROUNDS ?? 4)));
   // Enough unit codes that no cold scan repeats one (each would find its signature remembered):
-  // the warm-ups and the cold cases at up to ~6,000 req/s, and the two runs at 1,000 req/s.
+  // the warm-ups and the cold cases at up to ~7,000 req/s, and the three runs at 1,000 req/s.
   const unitCodes =
-    opts.unitCodes ?? Number(process.env.BENCH_UNIT_CODES ?? Math.ceil((6_000 + 2_000) * (seconds + 2)));
+    opts.unitCodes ?? Number(process.env.BENCH_UNIT_CODES ?? Math.ceil((7_000 + 2_000) * (seconds + 2)));
   const connections = opts.connections ?? Number(process.env.BENCH_CONNECTIONS ?? 50);
   const log = opts.log ?? ((s: string) => process.stderr.write(`${s}\n`));
   // Pinned: this process (autocannon) on core 0, the server on core 1 (PostgreSQL floats).
