@@ -88,9 +88,9 @@ function cpuOf(pid: number): number | null {
   }
 }
 
-/** CPU of every PostgreSQL backend on this machine (the database's share of the work). */
-function postgresCpu(): number {
-  let total = 0;
+/** CPU of every PostgreSQL process on this machine, by process id (the database's share of the work). */
+function postgresCpu(): Map<number, number> {
+  const cpu = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
@@ -98,9 +98,21 @@ function postgresCpu(): number {
     } catch {
       continue;
     }
-    total += cpuOf(Number(entry)) ?? 0;
+    const used = cpuOf(Number(entry));
+    if (used !== null) cpu.set(Number(entry), used);
   }
-  return total;
+  return cpu;
+}
+
+/**
+ * The CPU PostgreSQL spent between two readings. A backend that exited in between (the pool
+ * closes idle connections) is left out rather than subtracted whole, and one started in between
+ * counts from zero.
+ */
+function postgresCpuSince(before: Map<number, number>): number {
+  let spent = 0;
+  for (const [pid, used] of postgresCpu()) spent += Math.max(0, used - (before.get(pid) ?? 0));
+  return spent;
 }
 
 /** Where each list of bodies is up to: a unit code is sent once in the whole run, never twice. */
@@ -221,12 +233,12 @@ async function benchOne(
     ): Promise<{ result: T; cpu: number | null; byLane: number }> => {
       const laneBefore = await lane(c.lane !== false);
       const cpu0 = cpuOf(info.pid);
-      const pg0 = engine === 'postgres' ? postgresCpu() : 0;
+      const pg0 = engine === 'postgres' ? postgresCpu() : null;
       const result = await measure();
       const cpu1 = cpuOf(info.pid);
-      const pg1 = engine === 'postgres' ? postgresCpu() : 0;
+      const pg = pg0 === null ? 0 : postgresCpuSince(pg0);
       const byLane = (await lane(true)) - laneBefore;
-      return { result, cpu: cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 + (pg1 - pg0) : null, byLane };
+      return { result, cpu: cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 + pg : null, byLane };
     };
 
     // Throughput: every case in turn, round after round, so that a floor and the route it is
