@@ -298,6 +298,11 @@ export function newPublicRef(fill: (bytes: Uint8Array) => unknown): string {
 const URL_HEAD = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*)([^?#]*)(?:\?([^#]*))?(?:#.*)?$/;
 const CODE_PATH = /^\/(?:01\/([^/]+)|p\/([^/]+))\/10\/([^/]+)(?:\/21\/([^/]+))?\/?$/;
 
+/** A code of our shape that cannot be genuine. */
+function forgedAt(path: string, reason: ParseFailure): ParseResult {
+  return { ok: false, verdict: 'forged', reason, path };
+}
+
 /**
  * Reads scanned text as a code. Never throws. Leading and trailing whitespace (scanners add line
  * ends) is ignored; the origin is compared after normalisation (`HTTPS://HOST:443` = `https://host`),
@@ -316,23 +321,20 @@ export function parseCode(text: unknown, origins: readonly string[]): ParseResul
   if (head.includes('@')) return { ok: false, verdict: 'unknown', reason: 'foreign_origin' };
   const origin = normaliseOrigin(head);
   if (origin === null) return { ok: false, verdict: 'unknown', reason: 'not_url' };
-  if (!origins.some((o) => normaliseOrigin(o) === origin)) {
-    return { ok: false, verdict: 'unknown', reason: 'foreign_origin' };
-  }
+  // No closures made per call (under tsx each is also named with a defineProperty): about 2 µs.
+  let accepted = false;
+  for (const o of origins) accepted ||= normaliseOrigin(o) === origin;
+  if (!accepted) return { ok: false, verdict: 'unknown', reason: 'foreign_origin' };
   const p = CODE_PATH.exec(rawPath);
   if (!p) return { ok: false, verdict: 'unknown', reason: 'not_code_path' };
   const [, gtin, productRef, lot = '', serial] = p;
-  const forged = (reason: ParseFailure): ParseResult => ({
-    ok: false,
-    verdict: 'forged',
-    reason,
-    path: rawPath,
-  });
 
-  if (gtin !== undefined && !(/^\d{14}$/.test(gtin) && isValidGtin(gtin))) return forged('bad_gtin');
-  if (productRef !== undefined && !PUBLIC_REF_PATTERN.test(productRef)) return forged('bad_product_ref');
-  if (!isCodeLot(lot)) return forged('bad_lot');
-  if (serial !== undefined && !SERIAL_PATTERN.test(serial)) return forged('bad_serial');
+  if (gtin !== undefined && !(/^\d{14}$/.test(gtin) && isValidGtin(gtin)))
+    return forgedAt(rawPath, 'bad_gtin');
+  if (productRef !== undefined && !PUBLIC_REF_PATTERN.test(productRef))
+    return forgedAt(rawPath, 'bad_product_ref');
+  if (!isCodeLot(lot)) return forgedAt(rawPath, 'bad_lot');
+  if (serial !== undefined && !SERIAL_PATTERN.test(serial)) return forgedAt(rawPath, 'bad_serial');
 
   let keyRef: string | undefined;
   let sig: string | undefined;
@@ -342,19 +344,19 @@ export function parseCode(text: unknown, origins: readonly string[]): ParseResul
     const name = eq < 0 ? part : part.slice(0, eq);
     const value = eq < 0 ? '' : part.slice(eq + 1);
     if (name === 'k') {
-      if (keyRef !== undefined) return forged('duplicate_parameter');
+      if (keyRef !== undefined) return forgedAt(rawPath, 'duplicate_parameter');
       keyRef = value;
     } else if (name === 's') {
-      if (sig !== undefined) return forged('duplicate_parameter');
+      if (sig !== undefined) return forgedAt(rawPath, 'duplicate_parameter');
       sig = value;
     } else if (part !== '') {
       extraQuery.push(part);
     }
   }
-  if (keyRef === undefined || sig === undefined) return forged('missing_signature');
-  if (!KEY_REF_PATTERN.test(keyRef)) return forged('bad_key_ref');
+  if (keyRef === undefined || sig === undefined) return forgedAt(rawPath, 'missing_signature');
+  if (!KEY_REF_PATTERN.test(keyRef)) return forgedAt(rawPath, 'bad_key_ref');
   if (sig.length !== SIGNATURE_CHARS || base64urlDecode(sig)?.length !== SIGNATURE_BYTES) {
-    return forged('bad_signature_encoding');
+    return forgedAt(rawPath, 'bad_signature_encoding');
   }
 
   const id: CodeIdentity = {
@@ -366,8 +368,13 @@ export function parseCode(text: unknown, origins: readonly string[]): ParseResul
   const path = codePath(id);
   return {
     ok: true,
+    // Field by field: `{ ...id, kind, … }` (a spread, then more properties) cost V8 about 8 µs a
+    // call here, four fifths of the whole parse, which every scan makes.
     code: {
-      ...id,
+      gtin: id.gtin,
+      productRef: id.productRef,
+      lot: id.lot,
+      serial: id.serial,
       kind: id.serial === null ? 'batch' : 'unit',
       origin,
       path,
