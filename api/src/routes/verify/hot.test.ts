@@ -360,6 +360,40 @@ describe('BatchScanCounts', () => {
     expect(counts.get('/b', 62)).toBeUndefined();
   });
 
+  it('answers a count past its time to live as stale (to read again), never one cut at a smaller cap', () => {
+    const counts = new BatchScanCounts(30);
+    counts.set('/b', 5, 61);
+    expect(counts.lookup('/b', 61)).toEqual({ count: 5, stale: false });
+    vi.advanceTimersByTime(31);
+    expect(counts.get('/b', 61)).toBeUndefined();
+    expect(counts.lookup('/b', 61)).toEqual({ count: 5, stale: true });
+    // Read with a cap of 21 and cut there: a larger cap must wait for the database.
+    counts.set('/c', 21, 21);
+    expect(counts.lookup('/c', 301)).toBeUndefined();
+    expect(counts.lookup('/nothing', 61)).toBeUndefined();
+  });
+
+  it('reads a count once however many scans ask at the same time, then keeps it', async () => {
+    vi.useRealTimers();
+    const counts = new BatchScanCounts(30);
+    let reads = 0;
+    let finish: (n: number) => void = () => undefined;
+    const count = () => {
+      reads++;
+      return new Promise<number>((resolve) => (finish = resolve));
+    };
+    const asked = [counts.read('/b', 61, count), counts.read('/b', 61, count), counts.read('/b', 61, count)];
+    // Another cap is another question (a count cut at 61 does not answer it).
+    const other = counts.read('/b', 301, () => Promise.resolve(100));
+    expect(reads).toBe(1);
+    finish(7);
+    expect(await Promise.all(asked)).toEqual([7, 7, 7]);
+    expect(await other).toBe(100);
+    // Done: the next read asks the database again; a failed one leaves nothing behind.
+    await expect(counts.read('/b', 61, () => Promise.reject(new Error('down')))).rejects.toThrow('down');
+    expect(await counts.read('/b', 61, () => Promise.resolve(9))).toBe(9);
+  });
+
   it('never forgets when no other process writes scans (embedded database)', () => {
     const counts = new BatchScanCounts(Number.POSITIVE_INFINITY);
     counts.set('/b', 2, 61);

@@ -267,6 +267,7 @@ export class HotRegistry {
  */
 export class BatchScanCounts {
   readonly #counts = new Lru<string, { at: number; count: number; cap: number }>(50_000);
+  readonly #reading = new Map<string, Promise<number>>();
 
   constructor(private readonly ttlMs: number = BATCH_COUNT_TTL_MS) {}
 
@@ -274,10 +275,43 @@ export class BatchScanCounts {
   get(path: string, cap: number): number | undefined {
     const hit = this.#counts.get(path);
     if (hit === undefined) return undefined;
-    // At or past the cap it was read with (this process's scans counted since included): for good.
-    if (hit.count >= hit.cap && cap <= hit.cap) return hit.count;
+    // At or past the cap it was read with (this process's scans counted since included): for good,
+    // for that cap or a smaller one; a larger one (more unit codes issued since) asks again.
+    if (hit.count >= hit.cap) return cap <= hit.cap ? hit.count : undefined;
     if (Date.now() - hit.at > this.ttlMs) return undefined;
     return hit.count;
+  }
+
+  /**
+   * As {@link get}, but a count past its time to live is still answered, `stale`, for the caller
+   * to answer with while it is read again ({@link read}): a batch code's scans only grow, and all
+   * a stale count lacks is other processes' scans since. Not a count cut at a smaller cap.
+   */
+  lookup(path: string, cap: number): { count: number; stale: boolean } | undefined {
+    const fresh = this.get(path, cap);
+    if (fresh !== undefined) return { count: fresh, stale: false };
+    const hit = this.#counts.get(path);
+    return hit === undefined || hit.count >= hit.cap ? undefined : { count: hit.count, stale: true };
+  }
+
+  /**
+   * Reads the count of `path` with `count` and keeps it — once, however many scans ask at the same
+   * time. A popular batch code is scanned on many connections at once; each used to count its
+   * scans in the database when the kept count expired, up to 3 rows a unit each time.
+   */
+  read(path: string, cap: number, count: () => Promise<number>): Promise<number> {
+    const key = `${cap} ${path}`;
+    let reading = this.#reading.get(key);
+    if (reading === undefined) {
+      reading = count()
+        .then((n) => {
+          this.set(path, n, cap);
+          return n;
+        })
+        .finally(() => this.#reading.delete(key));
+      this.#reading.set(key, reading);
+    }
+    return reading;
   }
 
   /** The count read from the database with `cap` (plus this process's scans not written yet). */

@@ -311,6 +311,14 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
    * the handler and the fast lane (lane.ts) answer from here, so what is kept, and for how long, is
    * decided in one place.
    */
+  /** A batch code's scan count from the database (once at a time per code), kept. */
+  const readBatchCount = (path: string, cap: number): Promise<number> =>
+    hot.batchCounts.read(
+      path,
+      cap,
+      async () => (await countBatchScans(app.db, path, cap)) + hot.scans.pendingFor(path),
+    );
+
   function keptAnswer(
     body: VerifyBody,
     userAgent: string | undefined,
@@ -326,8 +334,10 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
       sameBasis(kept, { generation: hot.registry.generation, keys: keyRecords, origins: list, day }) &&
       hot.registry.watch.live
     ) {
-      const count = hot.batchCounts.get(kept.path, kept.limit + 1);
-      const scans = count === undefined ? 0 : count + 1;
+      // A count past its time to live still answers; it is read again behind this scan, once.
+      const known = hot.batchCounts.lookup(kept.path, kept.limit + 1);
+      if (known?.stale) void readBatchCount(kept.path, kept.limit + 1).catch(() => undefined);
+      const scans = known === undefined ? 0 : known.count + 1;
       const template = scans === 0 ? undefined : scans <= kept.limit ? kept.within : kept.over;
       if (template !== undefined) {
         hot.scans.add({
@@ -419,11 +429,9 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
         // Counted here after one read (a batch code can be scanned thousands of times a day).
         // Read up to one past the batch's limit: beyond it, only "past the limit" matters.
         const cap = batchScanLimit(rec?.units ?? 0) + 1;
-        let total = hot.batchCounts.get(code.path, cap);
-        if (total === undefined) {
-          total = (await countBatchScans(app.db, code.path, cap)) + hot.scans.pendingFor(code.path);
-          hot.batchCounts.set(code.path, total, cap);
-        }
+        const known = hot.batchCounts.lookup(code.path, cap);
+        if (known?.stale) void readBatchCount(code.path, cap).catch(() => undefined);
+        const total = known?.count ?? (await readBatchCount(code.path, cap));
         past = { total, first: null, last: null, devices: 0, areas: 0, seenDevice: false, seenArea: false };
       }
       if (past === null) return null;
