@@ -254,9 +254,9 @@ async function benchOne(
       non2xx: number;
       errors: number;
     }
-    const tallies = new Map<Case, Tally>(
+    const tallies = new Map<string, Tally>(
       cases.map((c) => [
-        c,
+        c.name,
         { rps: [], p50: [], p99: [], requests: 0, cpu: 0, byLane: 0, non2xx: 0, errors: 0 },
       ]),
     );
@@ -267,7 +267,7 @@ async function benchOne(
           await load(c, Math.min(2, opts.seconds), opts.connections); // warm-up, discarded
         }
         const { result: r, cpu, byLane } = await metered(c, () => load(c, slice, opts.connections));
-        const t = tallies.get(c)!;
+        const t = tallies.get(c.name)!;
         t.rps.push(r.requests.total / Math.max(0.001, r.duration));
         t.p50.push(r.latency.p50);
         t.p99.push(r.latency.p99);
@@ -279,7 +279,7 @@ async function benchOne(
       }
     }
     const rows: VerifyBenchRow[] = cases.map((c) => {
-      const t = tallies.get(c)!;
+      const t = tallies.get(c.name)!;
       const row: VerifyBenchRow = {
         name: c.name,
         requestsPerSecond: Math.round(median(t.rps)),
@@ -351,11 +351,8 @@ async function benchOne(
     const row = (name: string) => rows.find((r) => r.name.startsWith(name))!;
     const ratio = (target: VerifyBenchRow, of: string) => {
       const floor = row(of);
-      const perRound = tallies
-        .get(cases.find((c) => c.name === target.name)!)!
-        .rps.map(
-          (rps, i) => rps / Math.max(1, tallies.get(cases.find((c) => c.name === floor.name)!)!.rps[i]!),
-        );
+      const floorRounds = tallies.get(floor.name)!.rps;
+      const perRound = tallies.get(target.name)!.rps.map((rps, i) => rps / Math.max(1, floorRounds[i]!));
       const cpu =
         target.cpuUsPerRequest && floor.cpuUsPerRequest
           ? round2(floor.cpuUsPerRequest / target.cpuUsPerRequest)

@@ -273,25 +273,22 @@ export class BatchScanCounts {
 
   /** The count of `path` if it is known and still answers a question asked with `cap`. */
   get(path: string, cap: number): number | undefined {
-    const hit = this.#counts.get(path);
-    if (hit === undefined) return undefined;
-    // At or past the cap it was read with (this process's scans counted since included): for good,
-    // for that cap or a smaller one; a larger one (more unit codes issued since) asks again.
-    if (hit.count >= hit.cap) return cap <= hit.cap ? hit.count : undefined;
-    if (Date.now() - hit.at > this.ttlMs) return undefined;
-    return hit.count;
+    const known = this.lookup(path, cap);
+    return known === undefined || known.stale ? undefined : known.count;
   }
 
   /**
    * As {@link get}, but a count past its time to live is still answered, `stale`, for the caller
    * to answer with while it is read again ({@link read}): a batch code's scans only grow, and all
-   * a stale count lacks is other processes' scans since. Not a count cut at a smaller cap.
+   * a stale count lacks is other processes' scans since. Never a count cut at a smaller cap.
    */
   lookup(path: string, cap: number): { count: number; stale: boolean } | undefined {
-    const fresh = this.get(path, cap);
-    if (fresh !== undefined) return { count: fresh, stale: false };
     const hit = this.#counts.get(path);
-    return hit === undefined || hit.count >= hit.cap ? undefined : { count: hit.count, stale: true };
+    if (hit === undefined) return undefined;
+    // At or past the cap it was read with (this process's scans counted since included): for good,
+    // for that cap or a smaller one; a larger one (more unit codes issued since) asks again.
+    if (hit.count >= hit.cap) return cap <= hit.cap ? { count: hit.count, stale: false } : undefined;
+    return { count: hit.count, stale: Date.now() - hit.at > this.ttlMs };
   }
 
   /**

@@ -305,12 +305,6 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
     };
   }
 
-  /**
-   * The answer kept for this scan — a batch code scanned again, with this scan's count, or the same
-   * forgery again — rendered, with the scan recorded; null when the answer must be computed. Both
-   * the handler and the fast lane (lane.ts) answer from here, so what is kept, and for how long, is
-   * decided in one place.
-   */
   /** A batch code's scan count from the database (once at a time per code), kept. */
   const readBatchCount = (path: string, cap: number): Promise<number> =>
     hot.batchCounts.read(
@@ -319,6 +313,22 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
       async () => (await countBatchScans(app.db, path, cap)) + hot.scans.pendingFor(path),
     );
 
+  /**
+   * A batch code's kept scan count, or undefined when none is kept. One past its time to live
+   * still answers, and is read again behind this scan (once, however many scans ask).
+   */
+  const keptBatchCount = (path: string, cap: number): number | undefined => {
+    const known = hot.batchCounts.lookup(path, cap);
+    if (known?.stale) void readBatchCount(path, cap).catch(() => undefined);
+    return known?.count;
+  };
+
+  /**
+   * The answer kept for this scan — a batch code scanned again, with this scan's count, or the same
+   * forgery again — rendered, with the scan recorded; null when the answer must be computed. Both
+   * the handler and the fast lane (lane.ts) answer from here, so what is kept, and for how long, is
+   * decided in one place.
+   */
   function keptAnswer(
     body: VerifyBody,
     userAgent: string | undefined,
@@ -334,10 +344,8 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
       sameBasis(kept, { generation: hot.registry.generation, keys: keyRecords, origins: list, day }) &&
       hot.registry.watch.live
     ) {
-      // A count past its time to live still answers; it is read again behind this scan, once.
-      const known = hot.batchCounts.lookup(kept.path, kept.limit + 1);
-      if (known?.stale) void readBatchCount(kept.path, kept.limit + 1).catch(() => undefined);
-      const scans = known === undefined ? 0 : known.count + 1;
+      const count = keptBatchCount(kept.path, kept.limit + 1);
+      const scans = count === undefined ? 0 : count + 1;
       const template = scans === 0 ? undefined : scans <= kept.limit ? kept.within : kept.over;
       if (template !== undefined) {
         hot.scans.add({
@@ -429,9 +437,7 @@ const verify: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (a
         // Counted here after one read (a batch code can be scanned thousands of times a day).
         // Read up to one past the batch's limit: beyond it, only "past the limit" matters.
         const cap = batchScanLimit(rec?.units ?? 0) + 1;
-        const known = hot.batchCounts.lookup(code.path, cap);
-        if (known?.stale) void readBatchCount(code.path, cap).catch(() => undefined);
-        const total = known?.count ?? (await readBatchCount(code.path, cap));
+        const total = keptBatchCount(code.path, cap) ?? (await readBatchCount(code.path, cap));
         past = { total, first: null, last: null, devices: 0, areas: 0, seenDevice: false, seenArea: false };
       }
       if (past === null) return null;
