@@ -50,5 +50,9 @@ describe('npm run keys', () => {
     expect((await run('revoke', firstKid)).code).toBe(2);
     expect((await run('revoke', firstKid, '--reason', 'x', '--compromised-at', 'yesterday')).code).toBe(2);
     expect((await run('nonsense')).code).toBe(2);
+    // A key id may begin with '-' (one in 64 do): it is read as a key id, not as an option.
+    const unknown = await run('revoke', `-${'A'.repeat(42)}`, '--reason', 'x');
+    expect(unknown.code).toBe(1);
+    expect(unknown.out.join('\n')).toContain(`-${'A'.repeat(42)}`);
   });
 });

@@ -34,9 +34,22 @@ function show(k: KeyRecord): string {
   return `${k.status.padEnd(7)}  ${k.kid}  k=${k.keyRef}  ${dates}`;
 }
 
+/** A key id: a 43-character thumbprint, which can begin with `-` (one in 64 does). */
+const KID = /^[A-Za-z0-9_-]{43}$/;
+const VALUED_OPTIONS = new Set(['--reason', '--compromised-at']);
+
+/** `argv` with every key id that begins with `-` moved after `--`, so that it is never read as an option. */
+function kidsAsPositionals(argv: readonly string[]): string[] {
+  if (argv.includes('--')) return [...argv];
+  const isDashKid = (a: string, i: number) =>
+    a.startsWith('-') && KID.test(a) && !VALUED_OPTIONS.has(argv[i - 1] ?? '');
+  const kids = argv.filter(isDashKid);
+  return kids.length === 0 ? [...argv] : [...argv.filter((a, i) => !isDashKid(a, i)), '--', ...kids];
+}
+
 export async function main(argv: string[], out: (line: string) => void = console.log): Promise<number> {
   const { positionals, values } = parseArgs({
-    args: argv,
+    args: kidsAsPositionals(argv),
     allowPositionals: true,
     options: {
       reason: { type: 'string' },
